@@ -1,0 +1,223 @@
+"""The `floodwatch` command line: simulate, ingest, inspect the store, run the demo."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from floodwatch import __version__
+from floodwatch.ingest.base import ReaderOptions
+from floodwatch.ingest.formats import AUTO, READERS, UnknownFormatError
+from floodwatch.ingest.pipeline import IngestReport, ingest
+from floodwatch.store.events import EventStore, StoreBusyError, resolve_data_dir
+
+app = typer.Typer(
+    name="floodwatch",
+    help="Find and govern organised online manipulation (water armies, rumors, pile-ons) across platforms.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+errors = Console(stderr=True)
+
+DataDirOption = Annotated[
+    Optional[Path],
+    typer.Option("--data-dir", help="Event store folder [default: $FLOODWATCH_DATA_DIR or ./floodwatch-data]."),
+]
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _column_map(pairs: list[str], mapping_file: Path | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    if mapping_file is not None:
+        try:
+            data = tomllib.loads(mapping_file.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise fail(f"cannot read mapping file {mapping_file}: {exc}") from None
+        columns = data.get("columns", data)
+        if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+            raise fail(f"{mapping_file}: expected a [columns] table of canonical_name = \"source column\"")
+        mapping.update(columns)
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or not name.strip() or not column.strip():
+            raise fail(f"--map takes canonical=column, got {pair!r}")
+        mapping[name.strip()] = column.strip()
+    return mapping
+
+
+def print_ingest_report(report: IngestReport) -> None:
+    table = Table(title="Ingest", show_lines=False)
+    for col in ("file", "format", "read", "loaded", "duplicate", "quarantined"):
+        table.add_column(col, justify="right" if col not in ("file", "format") else "left")
+    for f in report.files:
+        for label, counts in (("posts", f.posts), ("accounts", f.accounts)):
+            if counts.read or label == "posts":
+                table.add_row(
+                    f"{f.path.name}" + (f" ({label})" if label != "posts" else ""),
+                    f.format,
+                    f"{counts.read:,}",
+                    f"{counts.loaded:,}",
+                    f"{counts.duplicate:,}",
+                    f"{counts.quarantined:,}",
+                )
+    p = report.posts
+    table.add_row("[bold]all posts", "", f"{p.read:,}", f"{p.loaded:,}", f"{p.duplicate:,}", f"{p.quarantined:,}")
+    console.print(table)
+    for f in report.files:
+        if f.message:
+            errors.print(f"[yellow]warning:[/] {f.path}: {f.message}")
+    if p.quarantined:
+        console.print(f"{p.quarantined:,} posts quarantined: see them with [bold]floodwatch quarantine[/].")
+
+
+def run_ingest(
+    data_dir: Path, inputs: list[Path], fmt: str, options: ReaderOptions, quiet: bool = False
+) -> IngestReport:
+    store = EventStore(data_dir)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        disable=quiet,
+        transient=True,
+    ) as progress:
+        tasks: dict[Path, int] = {}
+
+        def on_progress(path: Path, done: int, total: int) -> None:
+            if path not in tasks:
+                tasks[path] = progress.add_task(f"ingest {path.name}", total=total)
+            progress.update(tasks[path], completed=done)
+
+        try:
+            return ingest(store, inputs, fmt, options, on_progress)
+        except FileNotFoundError as exc:
+            raise fail(str(exc)) from None
+        except StoreBusyError as exc:
+            raise fail(str(exc)) from None
+        except UnknownFormatError as exc:
+            raise fail(str(exc)) from None
+
+
+@app.command("ingest")
+def ingest_command(
+    inputs: Annotated[list[Path], typer.Argument(help="Files or folders to load.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {AUTO}, {', '.join(READERS)}.")] = AUTO,
+    platform: Annotated[Optional[str], typer.Option(help="Platform for records that name none (e.g. weibo, x).")] = None,
+    map_: Annotated[
+        list[str], typer.Option("--map", help="CSV column mapping canonical=column, repeatable.", show_default=False)
+    ] = [],  # noqa: B006 - Typer reads the default, never mutates it
+    mapping: Annotated[Optional[Path], typer.Option(help="TOML file with a [columns] table canonical = \"column\".")] = None,
+    tz: Annotated[Optional[str], typer.Option("--tz", help="Zone of timestamps without offset [default: the format's].")] = None,
+    chunk_rows: Annotated[int, typer.Option(help="Records per committed batch.", min=1)] = 200_000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Load posts and accounts into the event store; bad records go to quarantine with file, line and reason.
+
+    Re-ingesting the same input changes nothing. Examples:
+
+      floodwatch ingest posts.jsonl accounts.jsonl
+
+      floodwatch ingest tweets.csv --format cnt --platform x
+
+      floodwatch ingest export.csv --format csv --map post_id=id --map account_id=user --map created_at=time
+    """
+    options = ReaderOptions(platform=platform, column_map=_column_map(map_, mapping), naive_timezone=tz, chunk_rows=chunk_rows)
+    if tz is not None:
+        _check_zone(tz)
+    report = run_ingest(resolve_data_dir(data_dir), inputs, fmt, options)
+    print_ingest_report(report)
+
+
+def _check_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai or UTC)") from None
+
+
+@app.command("stats")
+def stats_command(data_dir: DataDirOption = None) -> None:
+    """Summarise the event store: posts and accounts by platform, time span, batches and quarantine."""
+    root = resolve_data_dir(data_dir)
+    store = EventStore(root)
+    con = store.connect()
+    rows = con.execute(
+        "SELECT platform, count(*) AS posts, count(DISTINCT account_id) AS accounts, min(created_at), max(created_at), "
+        "count(repost_of) AS reposts, count(reply_to) AS replies FROM posts GROUP BY platform ORDER BY platform"
+    ).fetchall()
+    table = Table(title=f"Event store {root}")
+    for col in ("platform", "posts", "accounts", "first post", "last post", "reposts", "replies"):
+        table.add_column(col)
+    for platform, posts, accounts, first, last, reposts, replies in rows:
+        table.add_row(platform, f"{posts:,}", f"{accounts:,}", f"{first:%Y-%m-%d %H:%M}", f"{last:%Y-%m-%d %H:%M}", f"{reposts:,}", f"{replies:,}")
+    console.print(table)
+    manifests = store.manifests()
+    quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]  # type: ignore[index]
+    profiles = con.execute("SELECT count(*) FROM accounts").fetchone()[0]  # type: ignore[index]
+    sources = {m.source.sha256 for m in manifests}
+    console.print(
+        f"{len(manifests):,} batches from {len(sources):,} distinct files; {profiles:,} account profiles; "
+        f"{quarantined:,} records in quarantine."
+    )
+
+
+@app.command("quarantine")
+def quarantine_command(
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Show quarantined records: file, line, reason. The raw records are in <data-dir>/quarantine/*.jsonl."""
+    con = EventStore(resolve_data_dir(data_dir)).connect()
+    reasons = con.execute(
+        "SELECT regexp_replace(reason, ':.*', '') AS why, count(*) FROM quarantine GROUP BY why ORDER BY 2 DESC"
+    ).fetchall()
+    summary = Table(title="Quarantine by reason")
+    summary.add_column("reason")
+    summary.add_column("records", justify="right")
+    for why, n in reasons:
+        summary.add_row(why, f"{n:,}")
+    console.print(summary)
+    table = Table(title=f"First {limit} quarantined records")
+    for col in ("file", "line", "kind", "reason"):
+        table.add_column(col)
+    for source, line, kind, reason in con.execute(
+        "SELECT source, line, kind, reason FROM quarantine ORDER BY source, line LIMIT ?", [limit]
+    ).fetchall():
+        table.add_row(source, str(line), kind, reason)
+    console.print(table)
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the version."""
+    console.print(f"floodwatch {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        errors.print("interrupted: committed batches are kept, the batch in progress was not stored")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""Raw chunks -> canonical, typed records, or quarantine with a reason. Vectorised: DuckDB SQL + Arrow compute.
+
+The rules, in one place for every format:
+- required fields (platform, post_id, account_id, created_at) must be present and non-empty;
+- `created_at`: ISO 8601 with offset; naive `YYYY-MM-DD HH:MM[:SS]` in the chunk's zone; epoch seconds, or
+  milliseconds when the number is ≥ 1e11; Twitter v1.1 `Wed Oct 10 20:19:24 +0000 2018`. Stored as UTC
+  microseconds and accepted only within 1990-01-01 .. 2100-01-01;
+- text in Unicode NFKC (full-width digits and letters become ASCII, compatibility forms fold);
+- URLs, hashtags (`#tag` and Weibo `#话题#`) and mentions are extracted from the text when the source did not
+  give them; empty entries are dropped, so posts without a URL never share an "empty URL";
+- URLs are normalised (see urls.py) and the originals kept in `urls_original`;
+- `lang` is kept when given, else a script-based hint: zh / ja / ko, `en` for Latin text with English
+  function words, null when unsure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from floodwatch.ingest.base import ACCOUNT_KIND, LINE, POST_KIND, RawChunk, Rejected
+from floodwatch.ingest.urls import normalize_url
+
+URL_PATTERN = r"(?i)\b(?:https?://|www\.)[^\s<>\"'，。！？、；：“”‘’（）【】《》]+"
+URL_TRAILING = ".,;:!?)]}'\""
+WEIBO_TAG = r"#([^#\s@]{0,40}\p{Han}[^#\s@]{0,40})#"
+PLAIN_TAG = r"(?:^|[^\p{L}\p{N}_&])#([\p{L}\p{N}_]+)"
+MENTION = r"(?:^|[^\p{L}\p{N}_.])@([\p{L}\p{N}_\-]+)"
+PLATFORM_NAME = r"[a-z0-9][a-z0-9._\-]{0,63}"  # also a directory name in the store
+ENGLISH_HINT = r"\b(the|and|is|are|was|to|of|in|that|it|for|you|this|with|on|not|have)\b"
+
+_TS_SQL = """
+CASE
+  WHEN {v} IS NULL THEN NULL
+  WHEN regexp_full_match({v}, '-?\\d+(\\.\\d+)?') THEN
+    CASE WHEN abs(TRY_CAST({v} AS DOUBLE)) >= 1e11 THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000)
+         WHEN abs(TRY_CAST({v} AS DOUBLE)) < 1e11 THEN to_timestamp(TRY_CAST({v} AS DOUBLE)) END
+  WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([ T]\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?)?')
+    THEN timezone($tz, TRY_CAST(replace({v}, 'T', ' ') AS TIMESTAMP))
+  ELSE coalesce(TRY_CAST({v} AS TIMESTAMPTZ), try_strptime({v}, '%a %b %d %H:%M:%S %z %Y'))
+END
+"""
+MIN_TIME = "1990-01-01 00:00:00+00"
+MAX_TIME = "2100-01-01 00:00:00+00"
+
+
+def _clean(col: str) -> str:
+    return f"nullif(trim({col}), '')"
+
+
+def _ts(col: str) -> str:
+    return _TS_SQL.format(v=_clean(col))
+
+
+def _list_clean(expr: str, strip: str) -> str:
+    """Trim each element, strip marker characters, drop empty ones."""
+    return (
+        f"list_filter(list_transform({expr}, lambda x: trim(trim(x), '{strip}')), "
+        "lambda x: x IS NOT NULL AND x <> '')"
+    )
+
+
+def _time_reason(raw_col: str, ts_col: str) -> str:
+    return (
+        f"WHEN {ts_col} IS NULL THEN 'unparseable created_at: ' || {_clean(raw_col)} "
+        f"WHEN {ts_col} < TIMESTAMPTZ '{MIN_TIME}' OR {ts_col} >= TIMESTAMPTZ '{MAX_TIME}' "
+        f"THEN 'created_at out of range (1990-2100): ' || {_clean(raw_col)} "
+    )
+
+
+
+
+def sql_str(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+_EXTRACTED_URLS = (
+    f"coalesce(urls, list_transform(regexp_extract_all(p_text, {sql_str(URL_PATTERN)}), "
+    f"lambda x: rtrim(x, {sql_str(URL_TRAILING)})))"
+)
+# Hashtags are read from the text without its URLs, so a URL fragment (`/page#top`) is never a tag.
+_TEXT_NO_URLS = f"regexp_replace(p_text, {sql_str(URL_PATTERN)}, ' ', 'g')"
+_EXTRACTED_TAGS = (
+    f"coalesce(hashtags, list_concat(regexp_extract_all({_TEXT_NO_URLS}, {sql_str(WEIBO_TAG)}, 1), "
+    f"regexp_extract_all(regexp_replace({_TEXT_NO_URLS}, {sql_str(WEIBO_TAG)}, ' ', 'g'), {sql_str(PLAIN_TAG)}, 1)))"
+)
+_EXTRACTED_MENTIONS = f"coalesce(mentions, regexp_extract_all(p_text, {sql_str(MENTION)}, 1))"
+
+POSTS_SQL = f"""
+WITH typed AS (
+  SELECT *,
+    lower({_clean("platform")}) AS p_platform,
+    {_clean("post_id")} AS p_post_id,
+    {_clean("account_id")} AS p_account_id,
+    {_ts("created_at")} AS p_created_at,
+    coalesce(text, '') AS p_text
+  FROM raw
+)
+SELECT
+  p_platform AS platform, p_post_id AS post_id, p_account_id AS account_id,
+  CAST(p_created_at AS TIMESTAMPTZ) AS created_at,
+  text,
+  {_list_clean(_EXTRACTED_URLS, " ")} AS urls,
+  {_list_clean(_EXTRACTED_TAGS, "#")} AS hashtags,
+  {_list_clean(_EXTRACTED_MENTIONS, "@")} AS mentions,
+  {_clean("reply_to")} AS reply_to,
+  {_clean("repost_of")} AS repost_of,
+  {_clean("quote_of")} AS quote_of,
+  CASE
+    WHEN {_clean("lang")} IS NOT NULL THEN lower({_clean("lang")})
+    WHEN trim(p_text) = '' THEN NULL
+    WHEN regexp_matches(p_text, '[\\p{{Hiragana}}\\p{{Katakana}}]') THEN 'ja'
+    WHEN regexp_matches(p_text, '\\p{{Hangul}}') THEN 'ko'
+    WHEN regexp_matches(p_text, '\\p{{Han}}') THEN 'zh'
+    WHEN regexp_matches(lower(p_text), '{ENGLISH_HINT}') THEN 'en'
+  END AS lang,
+  "{LINE}" AS source_line,
+  CASE
+    WHEN p_platform IS NULL THEN 'missing required field: platform'
+    WHEN NOT regexp_full_match(p_platform, {sql_str(PLATFORM_NAME)})
+      THEN 'invalid platform name (letters, digits, . _ - only): ' || p_platform
+    WHEN p_post_id IS NULL THEN 'missing required field: post_id'
+    WHEN p_account_id IS NULL THEN 'missing required field: account_id'
+    WHEN {_clean("created_at")} IS NULL THEN 'missing required field: created_at'
+    {_time_reason("created_at", "p_created_at")}
+  END AS reject_reason
+FROM typed
+"""
+
+ACCOUNTS_SQL = f"""
+WITH typed AS (
+  SELECT *, lower({_clean("platform")}) AS p_platform, {_clean("account_id")} AS p_account_id,
+    {_ts("created_at")} AS p_created_at
+  FROM raw
+)
+SELECT
+  p_platform AS platform, p_account_id AS account_id, CAST(p_created_at AS TIMESTAMPTZ) AS created_at,
+  {_clean("display_name")} AS display_name,
+  TRY_CAST(TRY_CAST({_clean("followers")} AS DOUBLE) AS BIGINT) AS followers,
+  TRY_CAST(TRY_CAST({_clean("following")} AS DOUBLE) AS BIGINT) AS following,
+  TRY_CAST(TRY_CAST({_clean("posts_count")} AS DOUBLE) AS BIGINT) AS posts_count,
+  CASE WHEN lower({_clean("verified")}) IN ('true', '1', 'yes', 't', 'y') THEN true
+       WHEN lower({_clean("verified")}) IN ('false', '0', 'no', 'f', 'n') THEN false END AS verified,
+  {_clean("extras")} AS extras,
+  "{LINE}" AS source_line,
+  CASE
+    WHEN p_platform IS NULL THEN 'missing required field: platform'
+    WHEN NOT regexp_full_match(p_platform, {sql_str(PLATFORM_NAME)})
+      THEN 'invalid platform name (letters, digits, . _ - only): ' || p_platform
+    WHEN p_account_id IS NULL THEN 'missing required field: account_id'
+    WHEN {_clean("created_at")} IS NOT NULL AND p_created_at IS NULL
+      THEN 'unparseable created_at: ' || {_clean("created_at")}
+    WHEN {_clean("followers")} IS NOT NULL AND TRY_CAST({_clean("followers")} AS DOUBLE) IS NULL
+      THEN 'followers is not a number: ' || {_clean("followers")}
+    WHEN {_clean("following")} IS NOT NULL AND TRY_CAST({_clean("following")} AS DOUBLE) IS NULL
+      THEN 'following is not a number: ' || {_clean("following")}
+    WHEN {_clean("posts_count")} IS NOT NULL AND TRY_CAST({_clean("posts_count")} AS DOUBLE) IS NULL
+      THEN 'posts_count is not a number: ' || {_clean("posts_count")}
+  END AS reject_reason
+FROM typed
+"""
+
+
+@dataclass
+class NormalizedChunk:
+    source: str
+    posts: pa.Table | None  # canonical fields + urls_original + source_line
+    accounts: pa.Table | None
+    rejects: list[Rejected]
+
+
+def _nfkc(table: pa.Table, column: str) -> pa.Table:
+    idx = table.schema.get_field_index(column)
+    return table.set_column(idx, column, pc.utf8_normalize(table.column(column), "NFKC"))
+
+
+def _normalize_urls(table: pa.Table) -> pa.Table:
+    """Map every distinct URL through `normalize_url` once, keeping list offsets."""
+    originals = table.column("urls").combine_chunks()
+    flat = originals.flatten()
+    distinct = pc.unique(flat)
+    mapped = pa.array([normalize_url(u) for u in distinct.to_pylist()], type=pa.string())
+    normalised_flat = pc.take(mapped, pc.index_in(flat, value_set=distinct))
+    normalised = pa.ListArray.from_arrays(originals.offsets, normalised_flat, mask=originals.is_null())
+    table = table.set_column(table.schema.get_field_index("urls"), "urls", normalised)
+    return table.append_column("urls_original", originals)
+
+
+def _raw_text(chunk: RawChunk, table: pa.Table, lines: list[int]) -> dict[int, str]:
+    if chunk.raw_lines is not None:
+        return chunk.raw_lines(lines)
+    wanted = set(lines)
+    rows = table.filter(pc.is_in(table.column(LINE), value_set=pa.array(lines, type=pa.int64()))).to_pylist()
+    return {int(r[LINE]): orjson.dumps({k: v for k, v in r.items() if k != LINE}).decode() for r in rows if r[LINE] in wanted}
+
+
+def _split(
+    con: duckdb.DuckDBPyConnection, chunk: RawChunk, raw: pa.Table, sql: str, kind: str
+) -> tuple[pa.Table, list[Rejected]]:
+    con.register("raw", raw)
+    try:
+        result = con.sql(sql, params={"tz": chunk.naive_timezone} if "$tz" in sql else None).to_arrow_table()
+    finally:
+        con.unregister("raw")
+    reasons = result.column("reject_reason")
+    bad = result.filter(pc.is_valid(reasons))
+    good = result.filter(pc.is_null(reasons)).drop_columns(["reject_reason"])
+    rejects: list[Rejected] = []
+    if bad.num_rows:
+        lines = [int(x) for x in bad.column("source_line").to_pylist()]
+        raw_by_line = _raw_text(chunk, raw, lines)
+        for line, reason in zip(lines, bad.column("reject_reason").to_pylist()):
+            rejects.append(Rejected(chunk.source, line, str(reason), raw_by_line.get(line, ""), kind))
+    return good, rejects
+
+
+def normalize_chunk(con: duckdb.DuckDBPyConnection, chunk: RawChunk) -> NormalizedChunk:
+    """Type, validate and normalise one raw chunk. Every input row ends in exactly one of the outputs."""
+    con.execute("SET TimeZone = 'UTC'")
+    rejects = list(chunk.rejects)
+    posts = accounts = None
+    if chunk.posts is not None and chunk.posts.num_rows:
+        raw = _nfkc(chunk.posts, "text")
+        posts, bad = _split(con, chunk, raw, POSTS_SQL, POST_KIND)
+        posts = _normalize_urls(posts)
+        rejects.extend(bad)
+    if chunk.accounts is not None and chunk.accounts.num_rows:
+        raw = _nfkc(chunk.accounts, "display_name")
+        accounts, bad = _split(con, chunk, raw, ACCOUNTS_SQL, ACCOUNT_KIND)
+        rejects.extend(bad)
+    return NormalizedChunk(chunk.source, posts, accounts, rejects)

@@ -1,0 +1,458 @@
+"""The event store: Parquet files under a data directory, one commit point per batch, queried with DuckDB.
+
+Layout under the data directory:
+
+    posts/platform=<p>/day=<YYYY-MM-DD>/<batch>_<uuid>.parquet
+    accounts/platform=<p>/<batch>_<uuid>.parquet
+    quarantine/<batch>.jsonl          records that were read but not loaded, with file, line and reason
+    catalog/<batch>.json              the batch manifest: the commit point
+
+A batch is visible only once its manifest exists. The manifest is written last, to a temporary name, fsynced and
+renamed, so a writer killed at any moment leaves either the whole batch or none of it: data files that no
+manifest names are leftovers of a killed batch, invisible to readers and removed by the next writer.
+Only one writer at a time (an exclusive lock on `.lock`); readers never block.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from floodwatch.ingest.base import ACCOUNT_KIND, POST_KIND, Rejected
+from floodwatch.schema import STORED_ACCOUNT_SCHEMA, STORED_POST_SCHEMA
+
+DATA_DIR_ENV = "FLOODWATCH_DATA_DIR"
+DEFAULT_DATA_DIR = Path("floodwatch-data")
+MANIFEST_VERSION = 1
+
+
+def resolve_data_dir(explicit: Path | None = None) -> Path:
+    """`--data-dir`, else $FLOODWATCH_DATA_DIR, else ./floodwatch-data."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else DEFAULT_DATA_DIR
+
+
+@dataclass
+class Counts:
+    """Per record kind: read = loaded + duplicate + quarantined, always."""
+
+    read: int = 0
+    loaded: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.read += other.read
+        self.loaded += other.loaded
+        self.duplicate += other.duplicate
+        self.quarantined += other.quarantined
+
+    @property
+    def balanced(self) -> bool:
+        return self.read == self.loaded + self.duplicate + self.quarantined
+
+
+@dataclass
+class SourceInfo:
+    path: str
+    sha256: str
+    size: int
+    format: str
+    chunk: int = 0
+
+
+@dataclass
+class BatchManifest:
+    batch_id: str
+    committed_at: float
+    source: SourceInfo
+    posts: Counts
+    accounts: Counts
+    post_files: list[str] = field(default_factory=list)
+    account_files: list[str] = field(default_factory=list)
+    quarantine_file: str | None = None
+    version: int = MANIFEST_VERSION
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> BatchManifest:
+        return BatchManifest(
+            batch_id=data["batch_id"],
+            committed_at=data["committed_at"],
+            source=SourceInfo(**data["source"]),
+            posts=Counts(**data["posts"]),
+            accounts=Counts(**data["accounts"]),
+            post_files=list(data["post_files"]),
+            account_files=list(data["account_files"]),
+            quarantine_file=data.get("quarantine_file"),
+            version=data.get("version", MANIFEST_VERSION),
+        )
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomically(path: Path, payload: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_file(path.parent)
+
+
+def _sql_list(paths: list[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+_POST_COLUMNS = ", ".join(f'"{n}"' for n in STORED_POST_SCHEMA.names)
+_ACCOUNT_COLUMNS = ", ".join(f'"{n}"' for n in STORED_ACCOUNT_SCHEMA.names)
+
+
+class EventStore:
+    """Read side of the store, and the factory of its single writer."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.posts_dir = root / "posts"
+        self.accounts_dir = root / "accounts"
+        self.catalog_dir = root / "catalog"
+        self.quarantine_dir = root / "quarantine"
+
+    def manifests(self) -> list[BatchManifest]:
+        """Committed batches, oldest first (batch ids sort by time)."""
+        if not self.catalog_dir.is_dir():
+            return []
+        return [
+            BatchManifest.from_json(orjson.loads(p.read_bytes()))
+            for p in sorted(self.catalog_dir.glob("*.json"))
+        ]
+
+    def _files(self, attr: str) -> list[Path]:
+        return [self.root / rel for m in self.manifests() for rel in getattr(m, attr)]
+
+    def post_files(self) -> list[Path]:
+        return self._files("post_files")
+
+    def account_files(self) -> list[Path]:
+        return self._files("account_files")
+
+    def connect(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with views `posts`, `accounts` (latest snapshot per account) and `quarantine`."""
+        con = con or duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        self._define_views(con)
+        return con
+
+    def _define_views(self, con: duckdb.DuckDBPyConnection) -> None:
+        manifests = self.manifests()
+        post_files = [self.root / rel for m in manifests for rel in m.post_files]
+        account_files = [self.root / rel for m in manifests for rel in m.account_files]
+        if post_files:
+            con.execute(
+                f"CREATE OR REPLACE VIEW posts AS SELECT {_POST_COLUMNS} "
+                f"FROM read_parquet({_sql_list(post_files)}, hive_partitioning = false)"
+            )
+        else:
+            con.register("_empty_posts", STORED_POST_SCHEMA.empty_table())
+            con.execute("CREATE OR REPLACE VIEW posts AS SELECT * FROM _empty_posts")
+        if account_files:
+            con.execute(
+                f"CREATE OR REPLACE VIEW account_snapshots AS SELECT {_ACCOUNT_COLUMNS} "
+                f"FROM read_parquet({_sql_list(account_files)}, hive_partitioning = false)"
+            )
+        else:
+            con.register("_empty_accounts", STORED_ACCOUNT_SCHEMA.empty_table())
+            con.execute("CREATE OR REPLACE VIEW account_snapshots AS SELECT * FROM _empty_accounts")
+        # The newest snapshot of an account wins: batch ids sort by commit time, lines by file order.
+        con.execute(
+            "CREATE OR REPLACE VIEW accounts AS SELECT * EXCLUDE (rn) FROM ("
+            " SELECT *, row_number() OVER (PARTITION BY platform, account_id"
+            " ORDER BY batch_id DESC, source_line DESC) AS rn FROM account_snapshots) WHERE rn = 1"
+        )
+        quarantine_files = [self.root / m.quarantine_file for m in manifests if m.quarantine_file]
+        if quarantine_files:
+            con.execute(
+                "CREATE OR REPLACE VIEW quarantine AS SELECT * FROM read_json("
+                f"{_sql_list(quarantine_files)}, format = 'newline_delimited', columns = {{"
+                "batch_id: 'VARCHAR', source: 'VARCHAR', line: 'BIGINT', kind: 'VARCHAR', "
+                "reason: 'VARCHAR', raw: 'VARCHAR'})"
+            )
+        else:
+            con.execute(
+                "CREATE OR REPLACE VIEW quarantine AS SELECT NULL::VARCHAR AS batch_id, NULL::VARCHAR AS source, "
+                "NULL::BIGINT AS line, NULL::VARCHAR AS kind, NULL::VARCHAR AS reason, NULL::VARCHAR AS raw "
+                "WHERE false"
+            )
+
+    @contextmanager
+    def writer(self) -> Iterator[StoreWriter]:
+        """The single writer: takes the lock, clears leftovers of killed batches, loads the known keys."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        for d in (self.posts_dir, self.accounts_dir, self.catalog_dir, self.quarantine_dir):
+            d.mkdir(exist_ok=True)
+        with open(self.root / ".lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise StoreBusyError(f"another floodwatch process is writing to {self.root}") from exc
+            self._remove_uncommitted()
+            con = self.connect()
+            try:
+                yield StoreWriter(self, con)
+            finally:
+                con.close()
+
+    def _remove_uncommitted(self) -> None:
+        committed: set[Path] = set()
+        for m in self.manifests():
+            committed.update(self.root / rel for rel in m.post_files + m.account_files)
+            if m.quarantine_file:
+                committed.add(self.root / m.quarantine_file)
+        for folder in (self.posts_dir, self.accounts_dir, self.quarantine_dir):
+            for path in folder.rglob("*"):
+                if path.is_file() and path not in committed:
+                    path.unlink()
+        for tmp in self.catalog_dir.glob(".*.tmp"):
+            tmp.unlink()
+
+
+def _reject_key(source: str, line: int, reason: str, raw: str) -> str:
+    return hashlib.md5(f"{source}\x1f{line}\x1f{reason}\x1f{raw}".encode(), usedforsecurity=False).hexdigest()
+
+
+class StoreBusyError(RuntimeError):
+    pass
+
+
+def new_batch_id() -> str:
+    # Sortable by time; the random tail keeps two batches of the same nanosecond apart.
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+
+
+_CLASSIFY_POSTS = """
+CREATE OR REPLACE TEMP TABLE incoming AS
+WITH hashed AS (
+  SELECT *, md5(concat_ws(chr(31), account_id, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%f'),
+      coalesce(text, ''), coalesce(reply_to, ''), coalesce(repost_of, ''), coalesce(quote_of, ''))) AS content_hash
+  FROM new_posts
+), ranked AS (
+  SELECT *,
+    first_value(content_hash) OVER w AS first_hash,
+    first_value(source_line) OVER w AS first_line,
+    row_number() OVER w AS rn
+  FROM hashed
+  WINDOW w AS (PARTITION BY platform, post_id ORDER BY source_line)
+)
+SELECT r.*, k.content_hash AS known_hash,
+  CASE
+    WHEN k.content_hash IS NOT NULL AND k.content_hash = r.content_hash THEN 'duplicate'
+    WHEN k.content_hash IS NOT NULL THEN 'conflict_store'
+    WHEN r.rn > 1 AND r.content_hash = r.first_hash THEN 'duplicate'
+    WHEN r.rn > 1 THEN 'conflict_batch'
+    ELSE 'new'
+  END AS status
+FROM ranked r LEFT JOIN known_posts k USING (platform, post_id)
+"""
+
+
+class StoreWriter:
+    """Commits normalised chunks as batches; knows every stored key so re-ingesting changes nothing."""
+
+    def __init__(self, store: EventStore, con: duckdb.DuckDBPyConnection) -> None:
+        self.store = store
+        self.con = con
+        con.execute(
+            "CREATE TEMP TABLE known_posts AS SELECT platform, post_id, content_hash FROM posts; "
+            "CREATE TEMP TABLE known_accounts AS SELECT DISTINCT platform, account_id, content_hash "
+            "FROM account_snapshots"
+        )
+        # A bad record read again is quarantined again, but stored once.
+        self.known_rejects = {
+            _reject_key(source, line, reason, raw)
+            for source, line, reason, raw in con.execute("SELECT source, line, reason, raw FROM quarantine").fetchall()
+        }
+
+    def commit(
+        self,
+        source: SourceInfo,
+        posts: pa.Table | None,
+        accounts: pa.Table | None,
+        rejects: list[Rejected],
+        posts_read: int,
+        accounts_read: int,
+    ) -> BatchManifest:
+        """Write one batch. `posts`/`accounts` hold the records that passed normalisation."""
+        batch_id = new_batch_id()
+        rejects = list(rejects)
+        post_counts = Counts(read=posts_read)
+        account_counts = Counts(read=accounts_read)
+        post_files: list[str] = []
+        account_files: list[str] = []
+        if posts is not None and posts.num_rows:
+            post_files = self._write_posts(batch_id, source, posts, post_counts, rejects)
+        if accounts is not None and accounts.num_rows:
+            account_files = self._write_accounts(batch_id, source, accounts, account_counts)
+        post_counts.quarantined = sum(1 for r in rejects if r.kind == POST_KIND)
+        account_counts.quarantined = sum(1 for r in rejects if r.kind == ACCOUNT_KIND)
+        quarantine_file = None
+        if any(_reject_key(r.source, r.line, r.reason, r.raw) not in self.known_rejects for r in rejects):
+            quarantine_file = f"quarantine/{batch_id}.jsonl"
+            self._write_quarantine(self.store.root / quarantine_file, batch_id, rejects)
+        for rel in post_files + account_files:
+            _fsync_file(self.store.root / rel)
+        manifest = BatchManifest(
+            batch_id=batch_id,
+            committed_at=time.time(),
+            source=source,
+            posts=post_counts,
+            accounts=account_counts,
+            post_files=post_files,
+            account_files=account_files,
+            quarantine_file=quarantine_file,
+        )
+        for kind, counts in (("posts", post_counts), ("accounts", account_counts)):
+            if not counts.balanced:
+                raise AssertionError(f"{kind} counts do not add up in batch {batch_id}: {counts}")
+        _write_atomically(self.store.catalog_dir / f"{batch_id}.json", orjson.dumps(asdict(manifest)))
+        self._remember(post_files, account_files)
+        return manifest
+
+    def _write_posts(
+        self, batch_id: str, source: SourceInfo, posts: pa.Table, counts: Counts, rejects: list[Rejected]
+    ) -> list[str]:
+        self.con.register("new_posts", posts)
+        try:
+            self.con.execute(_CLASSIFY_POSTS)
+        finally:
+            self.con.unregister("new_posts")
+        counts.duplicate = self.con.execute("SELECT count(*) FROM incoming WHERE status = 'duplicate'").fetchone()[0]  # type: ignore[index]
+        conflicts = self.con.execute(
+            "SELECT source_line, status, first_line, post_id FROM incoming "
+            "WHERE status LIKE 'conflict%' ORDER BY source_line"
+        ).fetchall()
+        for line, status, first_line, post_id in conflicts:
+            reason = (
+                f"post_id {post_id} already stored with different content"
+                if status == "conflict_store"
+                else f"post_id {post_id} repeated with different content (first at line {first_line})"
+            )
+            rejects.append(Rejected(source.path, int(line), reason, "", POST_KIND))
+        self._fill_raw(source, rejects)
+        counts.loaded = self.con.execute("SELECT count(*) FROM incoming WHERE status = 'new'").fetchone()[0]  # type: ignore[index]
+        if not counts.loaded:
+            return []
+        columns = ", ".join(
+            f"'{batch_id}' AS batch_id" if n == "batch_id" else ("? AS source_file" if n == "source_file" else f'"{n}"')
+            for n in STORED_POST_SCHEMA.names
+        )
+        return self._copy_partitioned(
+            f"SELECT {columns}, strftime(created_at, '%Y-%m-%d') AS day FROM incoming WHERE status = 'new'",
+            [source.path],
+            self.store.posts_dir,
+            "platform, day",
+            batch_id,
+        )
+
+    def _fill_raw(self, source: SourceInfo, rejects: list[Rejected]) -> None:
+        """Conflicting records keep their parsed form as the raw record."""
+        missing = [i for i, r in enumerate(rejects) if r.kind == POST_KIND and not r.raw]
+        if not missing:
+            return
+        lines = [rejects[i].line for i in missing]
+        rows = self.con.execute(
+            "SELECT source_line, to_json(incoming)::VARCHAR FROM incoming WHERE list_contains(?, source_line)",
+            [lines],
+        ).fetchall()
+        by_line = {int(line): raw for line, raw in rows}
+        for i in missing:
+            r = rejects[i]
+            rejects[i] = Rejected(r.source, r.line, r.reason, by_line.get(r.line, ""), r.kind)
+
+    def _write_accounts(self, batch_id: str, source: SourceInfo, accounts: pa.Table, counts: Counts) -> list[str]:
+        self.con.register("new_accounts", accounts)
+        try:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE incoming_accounts AS "
+                "SELECT *, row_number() OVER (PARTITION BY platform, account_id, content_hash ORDER BY source_line) AS rn "
+                "FROM (SELECT *, md5(concat_ws(chr(31), coalesce(strftime(created_at, '%Y-%m-%dT%H:%M:%S'), ''), "
+                "coalesce(display_name, ''), coalesce(followers::VARCHAR, ''), coalesce(following::VARCHAR, ''), "
+                "coalesce(posts_count::VARCHAR, ''), coalesce(verified::VARCHAR, ''), coalesce(extras, ''))) "
+                "AS content_hash FROM new_accounts) a "
+                "WHERE NOT EXISTS (SELECT 1 FROM known_accounts k WHERE k.platform = a.platform "
+                "AND k.account_id = a.account_id AND k.content_hash = a.content_hash)"
+            )
+        finally:
+            self.con.unregister("new_accounts")
+        counts.loaded = self.con.execute("SELECT count(*) FROM incoming_accounts WHERE rn = 1").fetchone()[0]  # type: ignore[index]
+        counts.duplicate = accounts.num_rows - counts.loaded
+        if not counts.loaded:
+            return []
+        columns = ", ".join(
+            f"'{batch_id}' AS batch_id" if n == "batch_id" else ("? AS source_file" if n == "source_file" else f'"{n}"')
+            for n in STORED_ACCOUNT_SCHEMA.names
+        )
+        return self._copy_partitioned(
+            f"SELECT {columns} FROM incoming_accounts WHERE rn = 1",
+            [source.path],
+            self.store.accounts_dir,
+            "platform",
+            batch_id,
+        )
+
+    def _copy_partitioned(self, query: str, params: list[Any], folder: Path, partition_by: str, batch_id: str) -> list[str]:
+        target = str(folder).replace("'", "''")
+        self.con.execute(
+            f"COPY ({query}) TO '{target}' (FORMAT parquet, PARTITION_BY ({partition_by}), "
+            f"WRITE_PARTITION_COLUMNS true, APPEND true, FILENAME_PATTERN '{batch_id}_{{uuid}}', "
+            "COMPRESSION zstd)",
+            params,
+        )
+        return sorted(str(p.relative_to(self.store.root)) for p in folder.rglob(f"{batch_id}_*.parquet"))
+
+    def _write_quarantine(self, path: Path, batch_id: str, rejects: list[Rejected]) -> None:
+        with open(path, "wb") as fh:
+            for r in rejects:
+                key = _reject_key(r.source, r.line, r.reason, r.raw)
+                if key in self.known_rejects:
+                    continue
+                self.known_rejects.add(key)
+                fh.write(
+                    orjson.dumps(
+                        {"batch_id": batch_id, "source": r.source, "line": r.line, "kind": r.kind, "reason": r.reason, "raw": r.raw}
+                    )
+                )
+                fh.write(b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def _remember(self, post_files: list[str], account_files: list[str]) -> None:
+        if post_files:
+            self.con.execute(
+                "INSERT INTO known_posts SELECT platform, post_id, content_hash FROM incoming WHERE status = 'new'"
+            )
+        if account_files:
+            self.con.execute(
+                "INSERT INTO known_accounts SELECT platform, account_id, content_hash FROM incoming_accounts WHERE rn = 1"
+            )
+        # Readers of this writer's connection see the new batch too.
+        self.store._define_views(self.con)
