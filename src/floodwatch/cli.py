@@ -9,7 +9,15 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from floodwatch import __version__
@@ -48,7 +56,7 @@ def _column_map(pairs: list[str], mapping_file: Path | None) -> dict[str, str]:
             raise fail(f"cannot read mapping file {mapping_file}: {exc}") from None
         columns = data.get("columns", data)
         if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
-            raise fail(f"{mapping_file}: expected a [columns] table of canonical_name = \"source column\"")
+            raise fail(f'{mapping_file}: expected a [columns] table of canonical_name = "source column"')
         mapping.update(columns)
     for pair in pairs:
         name, sep, column = pair.partition("=")
@@ -97,7 +105,7 @@ def run_ingest(
         disable=quiet,
         transient=True,
     ) as progress:
-        tasks: dict[Path, int] = {}
+        tasks: dict[Path, TaskID] = {}
 
         def on_progress(path: Path, done: int, total: int) -> None:
             if path not in tasks:
@@ -118,12 +126,18 @@ def run_ingest(
 def ingest_command(
     inputs: Annotated[list[Path], typer.Argument(help="Files or folders to load.", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"One of: {AUTO}, {', '.join(READERS)}.")] = AUTO,
-    platform: Annotated[Optional[str], typer.Option(help="Platform for records that name none (e.g. weibo, x).")] = None,
+    platform: Annotated[
+        Optional[str], typer.Option(help="Platform for records that name none (e.g. weibo, x).")
+    ] = None,
     map_: Annotated[
         list[str], typer.Option("--map", help="CSV column mapping canonical=column, repeatable.", show_default=False)
     ] = [],  # noqa: B006 - Typer reads the default, never mutates it
-    mapping: Annotated[Optional[Path], typer.Option(help="TOML file with a [columns] table canonical = \"column\".")] = None,
-    tz: Annotated[Optional[str], typer.Option("--tz", help="Zone of timestamps without offset [default: the format's].")] = None,
+    mapping: Annotated[
+        Optional[Path], typer.Option(help='TOML file with a [columns] table canonical = "column".')
+    ] = None,
+    tz: Annotated[
+        Optional[str], typer.Option("--tz", help="Zone of timestamps without offset [default: the format's].")
+    ] = None,
     chunk_rows: Annotated[int, typer.Option(help="Records per committed batch.", min=1)] = 200_000,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -137,7 +151,9 @@ def ingest_command(
 
       floodwatch ingest export.csv --format csv --map post_id=id --map account_id=user --map created_at=time
     """
-    options = ReaderOptions(platform=platform, column_map=_column_map(map_, mapping), naive_timezone=tz, chunk_rows=chunk_rows)
+    options = ReaderOptions(
+        platform=platform, column_map=_column_map(map_, mapping), naive_timezone=tz, chunk_rows=chunk_rows
+    )
     if tz is not None:
         _check_zone(tz)
     report = run_ingest(resolve_data_dir(data_dir), inputs, fmt, options)
@@ -167,7 +183,15 @@ def stats_command(data_dir: DataDirOption = None) -> None:
     for col in ("platform", "posts", "accounts", "first post", "last post", "reposts", "replies"):
         table.add_column(col)
     for platform, posts, accounts, first, last, reposts, replies in rows:
-        table.add_row(platform, f"{posts:,}", f"{accounts:,}", f"{first:%Y-%m-%d %H:%M}", f"{last:%Y-%m-%d %H:%M}", f"{reposts:,}", f"{replies:,}")
+        table.add_row(
+            platform,
+            f"{posts:,}",
+            f"{accounts:,}",
+            f"{first:%Y-%m-%d %H:%M}",
+            f"{last:%Y-%m-%d %H:%M}",
+            f"{reposts:,}",
+            f"{replies:,}",
+        )
     console.print(table)
     manifests = store.manifests()
     quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]  # type: ignore[index]

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import pyarrow as pa
 
@@ -45,7 +46,7 @@ PROVENANCE_FIELDS = [
     pa.field("source_line", pa.int64()),
     pa.field("batch_id", pa.string()),
 ]
-STORED_POST_SCHEMA = pa.schema(list(POST_SCHEMA) + PROVENANCE_FIELDS)
+STORED_POST_SCHEMA = pa.schema([*POST_SCHEMA, *PROVENANCE_FIELDS])
 
 ACCOUNT_SCHEMA = pa.schema(
     [
@@ -61,8 +62,8 @@ ACCOUNT_SCHEMA = pa.schema(
     ]
 )
 STORED_ACCOUNT_SCHEMA = pa.schema(
-    list(ACCOUNT_SCHEMA)
-    + [
+    [
+        *ACCOUNT_SCHEMA,
         pa.field("content_hash", pa.string()),
         pa.field("source_file", pa.string()),
         pa.field("source_line", pa.int64()),

@@ -7,9 +7,10 @@ once, in `normalize.py`, so every format gets the same rules and the same quaran
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
+from typing import Any, Protocol
 
 import orjson
 import pyarrow as pa
@@ -138,7 +139,9 @@ def rows_to_table(rows: Iterable[Mapping[str, Any]], schema: pa.Schema) -> pa.Ta
 
 def coerce_post(obj: Mapping[str, Any], line: int) -> dict[str, Any]:
     """A canonical-layout mapping turned into a raw post row; raises ValueError for wrong shapes."""
-    row: dict[str, Any] = {n: as_text(obj.get(n)) for n in RAW_POST_SCHEMA.names if n not in ("urls", "hashtags", "mentions", LINE)}
+    row: dict[str, Any] = {
+        n: as_text(obj.get(n)) for n in RAW_POST_SCHEMA.names if n not in ("urls", "hashtags", "mentions", LINE)
+    }
     for n in ("urls", "hashtags", "mentions"):
         row[n] = as_text_list(obj.get(n))
     row[LINE] = line

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -20,7 +22,6 @@ import pyarrow.compute as pc
 
 from floodwatch.ingest.base import (
     LINE,
-    POST_KIND,
     RAW_ACCOUNT_SCHEMA,
     RAW_POST_SCHEMA,
     RawChunk,
@@ -31,6 +32,7 @@ from floodwatch.ingest.base import (
 )
 
 BOM = "\ufeff"
+INVALID_UTF8 = "invalid UTF-8 in row"
 NAME = "_display_name"  # the account name column some formats carry on every post
 LIST_FIELDS = ("urls", "hashtags", "mentions")
 
@@ -72,6 +74,20 @@ def _resolve_map(header: list[str], column_map: Mapping[str, str], defaults: Map
     if missing:
         raise CsvFormatError(f"columns {missing} are mapped but not in the header {header}")
     return mapping
+
+
+def _column_count_reason(expected: int, found: int) -> str:
+    return f"bad CSV row: expected {expected} columns, found {found}"
+
+
+def _reason(error_type: str, message: str) -> str:
+    """DuckDB's reject reasons in the words of the reference path, so both paths quarantine alike."""
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if counts:
+        return _column_count_reason(int(counts.group(1)), int(counts.group(2)))
+    if error_type == "INVALID ENCODING":
+        return INVALID_UTF8
+    return f"bad CSV row: {message}"
 
 
 def _physical_lines(path: Path) -> int:
@@ -118,11 +134,12 @@ class CsvReader:
             if self.name_column and self.name_column not in header:
                 raise CsvFormatError(f"column {self.name_column!r} is missing from the header {header}")
         except CsvFormatError as exc:
-            yield RawChunk(source, rejects=[Rejected(source, 1, f"cannot read as {self.name}: {exc}", "")], naive_timezone=tz)
+            yield RawChunk(
+                source, rejects=[Rejected(source, 1, f"cannot read as {self.name}: {exc}", "")], naive_timezone=tz
+            )
             return
-        chunks = self._fast(path, header, mapping, options)
-        if chunks is None:
-            chunks = self._reference(path, header, mapping, options)
+        fast = self._fast(path, header, mapping, options)
+        chunks = self._reference(path, header, mapping, options) if fast is None else iter(fast)
         for chunk in chunks:
             if chunk.posts is not None:
                 chunk.posts = fill_platform(chunk.posts, platform)
@@ -148,7 +165,9 @@ class CsvReader:
             parts.append(f'"{self.name_column}" AS {NAME}')
         return ", ".join(parts)
 
-    def _fast(self, path: Path, header: list[str], mapping: Mapping[str, str], options: ReaderOptions) -> list[RawChunk] | None:
+    def _fast(
+        self, path: Path, header: list[str], mapping: Mapping[str, str], options: ReaderOptions
+    ) -> list[RawChunk] | None:
         con = duckdb.connect()
         columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in header) + "}"
         target = str(path).replace("'", "''")
@@ -159,7 +178,7 @@ class CsvReader:
                 f"columns = {columns}, store_rejects = true, strict_mode = true, null_padding = false)"
             )
             rejected = con.execute(
-                "SELECT line, error_type, message, csv_line FROM reject_errors ORDER BY line"
+                "SELECT line, error_type, error_message, csv_line FROM reject_errors ORDER BY line"
             ).fetchall()
         except duckdb.Error:
             return None
@@ -177,8 +196,8 @@ class CsvReader:
             if int(line) in seen:
                 continue
             seen.add(int(line))
-            rejects.append(Rejected(source, int(line), f"bad CSV row ({error_type}): {message}", csv_line or ""))
-        table = con.execute("SELECT * FROM rows").to_arrow_table()
+            rejects.append(Rejected(source, int(line), _reason(str(error_type), str(message)), csv_line or ""))
+        table = con.sql("SELECT * FROM rows").to_arrow_table()
         table = table.append_column(LINE, pa.array(lines, type=pa.int64()))
         con.close()
         step = max(1, options.chunk_rows)
@@ -197,7 +216,9 @@ class CsvReader:
         """Split the account names (if the format has them) off the posts into account records."""
         accounts = None
         if NAME in table.column_names:
-            names = pa.table({"account_id": table.column("account_id"), "display_name": table.column(NAME), LINE: table.column(LINE)})
+            names = pa.table(
+                {"account_id": table.column("account_id"), "display_name": table.column(NAME), LINE: table.column(LINE)}
+            )
             names = names.filter(pc.is_valid(names.column("account_id")))
             # One record per account a chunk: its first appearance.
             firsts = names.group_by("account_id").aggregate([(LINE, "min")]).rename_columns(["account_id", LINE])
@@ -209,9 +230,13 @@ class CsvReader:
                 }
             ).cast(RAW_ACCOUNT_SCHEMA)
             table = table.drop_columns([NAME])
-        return RawChunk(source, posts=table.cast(RAW_POST_SCHEMA), accounts=accounts, rejects=rejects, progress_bytes=progress)
+        return RawChunk(
+            source, posts=table.cast(RAW_POST_SCHEMA), accounts=accounts, rejects=rejects, progress_bytes=progress
+        )
 
-    def _reference(self, path: Path, header: list[str], mapping: Mapping[str, str], options: ReaderOptions) -> Iterator[RawChunk]:
+    def _reference(
+        self, path: Path, header: list[str], mapping: Mapping[str, str], options: ReaderOptions
+    ) -> Iterator[RawChunk]:
         source = str(path)
         index = {name: i for i, name in enumerate(header)}
         with open(path, "rb") as raw_fh:
@@ -238,9 +263,10 @@ class CsvReader:
                 last_line = reader.line_num
                 raw = ",".join(record)
                 if any("\udc80" <= ch <= "\udcff" for value in record for ch in value):
-                    rejects.append(Rejected(source, start, "invalid UTF-8 in row", raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")))
+                    shown = raw.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    rejects.append(Rejected(source, start, INVALID_UTF8, shown))
                 elif len(record) != len(header):
-                    rejects.append(Rejected(source, start, f"bad CSV row: expected {len(header)} columns, found {len(record)}", raw))
+                    rejects.append(Rejected(source, start, _column_count_reason(len(header), len(record)), raw))
                 else:
                     row: dict[str, Any] = {LINE: start}
                     for name, src in mapping.items():

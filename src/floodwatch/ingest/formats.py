@@ -36,6 +36,4 @@ def reader_for(path: Path, name: str) -> Reader:
     for reader in READERS.values():
         if reader.sniff(path, head):
             return reader
-    raise UnknownFormatError(
-        f"cannot tell the format of {path}; name it with --format ({', '.join(READERS)})"
-    )
+    raise UnknownFormatError(f"cannot tell the format of {path}; name it with --format ({', '.join(READERS)})")

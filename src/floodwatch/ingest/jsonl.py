@@ -8,9 +8,10 @@ so each bad line is quarantined on its own with its line number and the good one
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -74,9 +75,7 @@ def _fast(lines: list[bytes], first_line: int, schema: pa.Schema) -> pa.Table | 
     return table.select(schema.names).cast(schema)
 
 
-def _slow(
-    lines: list[bytes], first_line: int, source: str, kind: str
-) -> tuple[pa.Table, list[Rejected]]:
+def _slow(lines: list[bytes], first_line: int, source: str, kind: str) -> tuple[pa.Table, list[Rejected]]:
     coerce: Callable[[dict[str, Any], int], dict[str, Any]] = coerce_post if kind == POST_KIND else coerce_account
     schema = RAW_POST_SCHEMA if kind == POST_KIND else RAW_ACCOUNT_SCHEMA
     rows: list[dict[str, Any]] = []
@@ -93,7 +92,9 @@ def _slow(
             continue
         if not isinstance(obj, dict):
             rejects.append(
-                Rejected(source, line_no, f"not a JSON object but {type(obj).__name__}", raw.decode("utf-8", "replace"), kind)
+                Rejected(
+                    source, line_no, f"not a JSON object but {type(obj).__name__}", raw.decode("utf-8", "replace"), kind
+                )
             )
             continue
         try:

@@ -59,8 +59,7 @@ def _ts(col: str) -> str:
 def _list_clean(expr: str, strip: str) -> str:
     """Trim each element, strip marker characters, drop empty ones."""
     return (
-        f"list_filter(list_transform({expr}, lambda x: trim(trim(x), '{strip}')), "
-        "lambda x: x IS NOT NULL AND x <> '')"
+        f"list_filter(list_transform({expr}, lambda x: trim(trim(x), '{strip}')), lambda x: x IS NOT NULL AND x <> '')"
     )
 
 
@@ -70,8 +69,6 @@ def _time_reason(raw_col: str, ts_col: str) -> str:
         f"WHEN {ts_col} < TIMESTAMPTZ '{MIN_TIME}' OR {ts_col} >= TIMESTAMPTZ '{MAX_TIME}' "
         f"THEN 'created_at out of range (1990-2100): ' || {_clean(raw_col)} "
     )
-
-
 
 
 def sql_str(value: str) -> str:
@@ -196,7 +193,11 @@ def _raw_text(chunk: RawChunk, table: pa.Table, lines: list[int]) -> dict[int, s
         return chunk.raw_lines(lines)
     wanted = set(lines)
     rows = table.filter(pc.is_in(table.column(LINE), value_set=pa.array(lines, type=pa.int64()))).to_pylist()
-    return {int(r[LINE]): orjson.dumps({k: v for k, v in r.items() if k != LINE}).decode() for r in rows if r[LINE] in wanted}
+    return {
+        int(r[LINE]): orjson.dumps({k: v for k, v in r.items() if k != LINE}).decode()
+        for r in rows
+        if r[LINE] in wanted
+    }
 
 
 def _split(
@@ -214,7 +215,7 @@ def _split(
     if bad.num_rows:
         lines = [int(x) for x in bad.column("source_line").to_pylist()]
         raw_by_line = _raw_text(chunk, raw, lines)
-        for line, reason in zip(lines, bad.column("reject_reason").to_pylist()):
+        for line, reason in zip(lines, bad.column("reject_reason").to_pylist(), strict=True):
             rejects.append(Rejected(chunk.source, line, str(reason), raw_by_line.get(line, ""), kind))
     return good, rejects
 

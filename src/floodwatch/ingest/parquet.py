@@ -6,8 +6,8 @@ turned into the raw text layout so that normalize.py applies the same rules as f
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,7 +67,9 @@ class ParquetReader:
             file = pq.ParquetFile(path)
             names = set(file.schema_arrow.names)
         except (pa.ArrowException, OSError) as exc:
-            yield RawChunk(source, rejects=[Rejected(source, 0, f"not a readable Parquet file: {exc}", "")], naive_timezone=tz)
+            yield RawChunk(
+                source, rejects=[Rejected(source, 0, f"not a readable Parquet file: {exc}", "")], naive_timezone=tz
+            )
             return
         mapped = {options.column_map.get(n, n) for n in ("post_id",)}
         kind = POST_KIND if mapped & names else (ACCOUNT_KIND if "account_id" in names else POST_KIND)

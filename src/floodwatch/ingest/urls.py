@@ -13,10 +13,34 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 # one link that differ only by who shared it.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
-        "igshid", "igsh", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url",
-        "spm", "share_source", "share_medium", "share_plat", "share_from", "share_token",
-        "vd_source", "utm_id", "si", "feature",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "igshid",
+        "igsh",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "ref_url",
+        "spm",
+        "share_source",
+        "share_medium",
+        "share_plat",
+        "share_from",
+        "share_token",
+        "vd_source",
+        "utm_id",
+        "si",
+        "feature",
     }
 )
 DEFAULT_PORTS = {"http": 80, "https": 443}

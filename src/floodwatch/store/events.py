@@ -142,10 +142,7 @@ class EventStore:
         """Committed batches, oldest first (batch ids sort by time)."""
         if not self.catalog_dir.is_dir():
             return []
-        return [
-            BatchManifest.from_json(orjson.loads(p.read_bytes()))
-            for p in sorted(self.catalog_dir.glob("*.json"))
-        ]
+        return [BatchManifest.from_json(orjson.loads(p.read_bytes())) for p in sorted(self.catalog_dir.glob("*.json"))]
 
     def _files(self, attr: str) -> list[Path]:
         return [self.root / rel for m in self.manifests() for rel in getattr(m, attr)]
@@ -253,7 +250,8 @@ _CLASSIFY_POSTS = """
 CREATE OR REPLACE TEMP TABLE incoming AS
 WITH hashed AS (
   SELECT *, md5(concat_ws(chr(31), account_id, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%f'),
-      coalesce(text, ''), coalesce(reply_to, ''), coalesce(repost_of, ''), coalesce(quote_of, ''))) AS content_hash
+      coalesce(text, ''), coalesce(reply_to, ''), coalesce(repost_of, ''), coalesce(quote_of, ''),
+      coalesce(array_to_string(urls_original, ' '), ''))) AS content_hash
   FROM new_posts
 ), ranked AS (
   SELECT *,
@@ -272,6 +270,23 @@ SELECT r.*, k.content_hash AS known_hash,
     ELSE 'new'
   END AS status
 FROM ranked r LEFT JOIN known_posts k USING (platform, post_id)
+"""
+
+
+# Accounts change over time (followers, names): a changed profile is a new snapshot, an identical one a duplicate.
+_CLASSIFY_ACCOUNTS = """
+CREATE OR REPLACE TEMP TABLE incoming_accounts AS
+SELECT *, row_number() OVER (PARTITION BY platform, account_id, content_hash ORDER BY source_line) AS rn
+FROM (
+  SELECT *, md5(concat_ws(chr(31), coalesce(strftime(created_at, '%Y-%m-%dT%H:%M:%S'), ''),
+      coalesce(display_name, ''), coalesce(followers::VARCHAR, ''), coalesce(following::VARCHAR, ''),
+      coalesce(posts_count::VARCHAR, ''), coalesce(verified::VARCHAR, ''), coalesce(extras, ''))) AS content_hash
+  FROM new_accounts
+) a
+WHERE NOT EXISTS (
+  SELECT 1 FROM known_accounts k
+  WHERE k.platform = a.platform AND k.account_id = a.account_id AND k.content_hash = a.content_hash
+)
 """
 
 
@@ -391,16 +406,7 @@ class StoreWriter:
     def _write_accounts(self, batch_id: str, source: SourceInfo, accounts: pa.Table, counts: Counts) -> list[str]:
         self.con.register("new_accounts", accounts)
         try:
-            self.con.execute(
-                "CREATE OR REPLACE TEMP TABLE incoming_accounts AS "
-                "SELECT *, row_number() OVER (PARTITION BY platform, account_id, content_hash ORDER BY source_line) AS rn "
-                "FROM (SELECT *, md5(concat_ws(chr(31), coalesce(strftime(created_at, '%Y-%m-%dT%H:%M:%S'), ''), "
-                "coalesce(display_name, ''), coalesce(followers::VARCHAR, ''), coalesce(following::VARCHAR, ''), "
-                "coalesce(posts_count::VARCHAR, ''), coalesce(verified::VARCHAR, ''), coalesce(extras, ''))) "
-                "AS content_hash FROM new_accounts) a "
-                "WHERE NOT EXISTS (SELECT 1 FROM known_accounts k WHERE k.platform = a.platform "
-                "AND k.account_id = a.account_id AND k.content_hash = a.content_hash)"
-            )
+            self.con.execute(_CLASSIFY_ACCOUNTS)
         finally:
             self.con.unregister("new_accounts")
         counts.loaded = self.con.execute("SELECT count(*) FROM incoming_accounts WHERE rn = 1").fetchone()[0]  # type: ignore[index]
@@ -419,7 +425,9 @@ class StoreWriter:
             batch_id,
         )
 
-    def _copy_partitioned(self, query: str, params: list[Any], folder: Path, partition_by: str, batch_id: str) -> list[str]:
+    def _copy_partitioned(
+        self, query: str, params: list[Any], folder: Path, partition_by: str, batch_id: str
+    ) -> list[str]:
         target = str(folder).replace("'", "''")
         self.con.execute(
             f"COPY ({query}) TO '{target}' (FORMAT parquet, PARTITION_BY ({partition_by}), "
@@ -438,7 +446,14 @@ class StoreWriter:
                 self.known_rejects.add(key)
                 fh.write(
                     orjson.dumps(
-                        {"batch_id": batch_id, "source": r.source, "line": r.line, "kind": r.kind, "reason": r.reason, "raw": r.raw}
+                        {
+                            "batch_id": batch_id,
+                            "source": r.source,
+                            "line": r.line,
+                            "kind": r.kind,
+                            "reason": r.reason,
+                            "raw": r.raw,
+                        }
                     )
                 )
                 fh.write(b"\n")
@@ -452,7 +467,8 @@ class StoreWriter:
             )
         if account_files:
             self.con.execute(
-                "INSERT INTO known_accounts SELECT platform, account_id, content_hash FROM incoming_accounts WHERE rn = 1"
+                "INSERT INTO known_accounts "
+                "SELECT platform, account_id, content_hash FROM incoming_accounts WHERE rn = 1"
             )
         # Readers of this writer's connection see the new batch too.
         self.store._define_views(self.con)
