@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.table import Table
 
 from floodwatch import __version__
+from floodwatch.duck import scalar
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.formats import AUTO, READERS, UnknownFormatError
 from floodwatch.ingest.pipeline import IngestReport, ingest
@@ -194,8 +195,8 @@ def stats_command(data_dir: DataDirOption = None) -> None:
         )
     console.print(table)
     manifests = store.manifests()
-    quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]  # type: ignore[index]
-    profiles = con.execute("SELECT count(*) FROM accounts").fetchone()[0]  # type: ignore[index]
+    quarantined = scalar(con, "SELECT count(*) FROM quarantine")
+    profiles = scalar(con, "SELECT count(*) FROM accounts")
     sources = {m.source.sha256 for m in manifests}
     console.print(
         f"{len(manifests):,} batches from {len(sources):,} distinct files; {profiles:,} account profiles; "

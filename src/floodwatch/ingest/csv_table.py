@@ -20,6 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from floodwatch import duck
+from floodwatch.duck import scalar
 from floodwatch.ingest.base import (
     LINE,
     RAW_ACCOUNT_SCHEMA,
@@ -168,7 +170,7 @@ class CsvReader:
     def _fast(
         self, path: Path, header: list[str], mapping: Mapping[str, str], options: ReaderOptions
     ) -> list[RawChunk] | None:
-        con = duckdb.connect()
+        con = duck.connect()
         columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in header) + "}"
         target = str(path).replace("'", "''")
         try:
@@ -182,7 +184,7 @@ class CsvReader:
             ).fetchall()
         except duckdb.Error:
             return None
-        total = con.execute("SELECT count(*) FROM rows").fetchone()[0]  # type: ignore[index]
+        total = scalar(con, "SELECT count(*) FROM rows")
         reject_lines = sorted({int(r[0]) for r in rejected})
         data_lines = _physical_lines(path) - 1
         if total + len(reject_lines) != data_lines or any(r[1] == "UNQUOTED VALUE" for r in rejected):
@@ -271,9 +273,10 @@ class CsvReader:
                     row: dict[str, Any] = {LINE: start}
                     for name, src in mapping.items():
                         value = record[index[src]]
-                        row[name] = [v for v in value.split() if v] if name in LIST_FIELDS else value
+                        # Empty text is null, as DuckDB's fast path reads it.
+                        row[name] = value.split() if name in LIST_FIELDS else (value or None)
                     if self.name_column:
-                        row[NAME] = record[index[self.name_column]]
+                        row[NAME] = record[index[self.name_column]] or None
                     rows.append(row)
                 if len(rows) >= options.chunk_rows:
                     yield self._chunk(source, self._rows_table(rows), rejects)

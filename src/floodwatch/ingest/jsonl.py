@@ -85,22 +85,23 @@ def _slow(lines: list[bytes], first_line: int, source: str, kind: str) -> tuple[
         text = raw.strip()
         if not text:
             continue
+        shown = text.decode("utf-8", "replace")
         try:
             obj = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            rejects.append(Rejected(source, line_no, f"invalid JSON: {exc}", raw.decode("utf-8", "replace"), kind))
+            rejects.append(Rejected(source, line_no, f"invalid JSON: {exc}", shown, kind))
             continue
         if not isinstance(obj, dict):
             rejects.append(
                 Rejected(
-                    source, line_no, f"not a JSON object but {type(obj).__name__}", raw.decode("utf-8", "replace"), kind
+                    source, line_no, f"not a JSON object but {type(obj).__name__}", shown, kind
                 )
             )
             continue
         try:
             rows.append(coerce(obj, line_no))
         except ValueError as exc:
-            rejects.append(Rejected(source, line_no, f"wrong field type: {exc}", raw.decode("utf-8", "replace"), kind))
+            rejects.append(Rejected(source, line_no, f"wrong field type: {exc}", shown, kind))
     return rows_to_table(rows, schema), rejects
 
 

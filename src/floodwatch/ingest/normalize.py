@@ -37,8 +37,9 @@ _TS_SQL = """
 CASE
   WHEN {v} IS NULL THEN NULL
   WHEN regexp_full_match({v}, '-?\\d+(\\.\\d+)?') THEN
-    CASE WHEN abs(TRY_CAST({v} AS DOUBLE)) >= 1e11 THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000)
-         WHEN abs(TRY_CAST({v} AS DOUBLE)) < 1e11 THEN to_timestamp(TRY_CAST({v} AS DOUBLE)) END
+    CASE WHEN abs(TRY_CAST({v} AS DOUBLE)) < 1e11 THEN to_timestamp(TRY_CAST({v} AS DOUBLE))
+         WHEN abs(TRY_CAST({v} AS DOUBLE)) < 1e14 THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000)
+         ELSE TIMESTAMPTZ '{beyond}' END
   WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([ T]\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?)?')
     THEN timezone($tz, TRY_CAST(replace({v}, 'T', ' ') AS TIMESTAMP))
   ELSE coalesce(TRY_CAST({v} AS TIMESTAMPTZ), try_strptime({v}, '%a %b %d %H:%M:%S %z %Y'))
@@ -53,7 +54,8 @@ def _clean(col: str) -> str:
 
 
 def _ts(col: str) -> str:
-    return _TS_SQL.format(v=_clean(col))
+    # An epoch too large for any timestamp maps to a time past the range, so it is rejected as out of range.
+    return _TS_SQL.format(v=_clean(col), beyond=MAX_TIME)
 
 
 def _list_clean(expr: str, strip: str) -> str:
@@ -200,14 +202,15 @@ def _raw_text(chunk: RawChunk, table: pa.Table, lines: list[int]) -> dict[int, s
     }
 
 
-def _split(
-    con: duckdb.DuckDBPyConnection, chunk: RawChunk, raw: pa.Table, sql: str, kind: str
-) -> tuple[pa.Table, list[Rejected]]:
+def _run(con: duckdb.DuckDBPyConnection, raw: pa.Table, sql: str, tz: str) -> pa.Table:
     con.register("raw", raw)
     try:
-        result = con.sql(sql, params={"tz": chunk.naive_timezone} if "$tz" in sql else None).to_arrow_table()
+        return con.sql(sql, params={"tz": tz} if "$tz" in sql else None).to_arrow_table()
     finally:
         con.unregister("raw")
+
+
+def _split_result(chunk: RawChunk, raw: pa.Table, result: pa.Table, kind: str) -> tuple[pa.Table, list[Rejected]]:
     reasons = result.column("reject_reason")
     bad = result.filter(pc.is_valid(reasons))
     good = result.filter(pc.is_null(reasons)).drop_columns(["reject_reason"])
@@ -218,6 +221,39 @@ def _split(
         for line, reason in zip(lines, bad.column("reject_reason").to_pylist(), strict=True):
             rejects.append(Rejected(chunk.source, line, str(reason), raw_by_line.get(line, ""), kind))
     return good, rejects
+
+
+def _split(
+    con: duckdb.DuckDBPyConnection, chunk: RawChunk, raw: pa.Table, sql: str, kind: str
+) -> tuple[pa.Table, list[Rejected]]:
+    try:
+        result = _run(con, raw, sql, chunk.naive_timezone)
+    except duckdb.Error:
+        # A value the SQL did not foresee: go row by row, so only the offending rows are rejected.
+        return _split_rows(con, chunk, raw, sql, kind)
+    return _split_result(chunk, raw, result, kind)
+
+
+def _split_rows(
+    con: duckdb.DuckDBPyConnection, chunk: RawChunk, raw: pa.Table, sql: str, kind: str
+) -> tuple[pa.Table, list[Rejected]]:
+    good: list[pa.Table] = []
+    rejects: list[Rejected] = []
+    for i in range(raw.num_rows):
+        row = raw.slice(i, 1)
+        try:
+            result = _run(con, row, sql, chunk.naive_timezone)
+        except duckdb.Error as exc:
+            line = int(row.column(LINE)[0].as_py())
+            raw_text = _raw_text(chunk, row, [line]).get(line, "")
+            rejects.append(Rejected(chunk.source, line, f"cannot normalise: {exc}", raw_text, kind))
+            continue
+        table, bad = _split_result(chunk, row, result, kind)
+        good.append(table)
+        rejects.extend(bad)
+    if good:
+        return pa.concat_tables(good), rejects
+    return _run(con, raw.slice(0, 0), sql, chunk.naive_timezone).drop_columns(["reject_reason"]), rejects
 
 
 def normalize_chunk(con: duckdb.DuckDBPyConnection, chunk: RawChunk) -> NormalizedChunk:

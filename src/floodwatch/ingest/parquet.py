@@ -30,9 +30,8 @@ MAGIC = b"PAR1"
 
 def _as_raw_column(column: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
     if pa.types.is_timestamp(column.type):
-        unit_tz = column.type.tz
-        fmt = "%Y-%m-%dT%H:%M:%S.%f" + ("%z" if unit_tz else "")
-        return pc.strftime(column, format=fmt)
+        # Arrow's %S carries the fraction of the column's unit; %z only where the column has a zone.
+        return pc.strftime(column, format="%Y-%m-%dT%H:%M:%S" + ("%z" if column.type.tz else ""))
     if pa.types.is_list(target) and pa.types.is_string(column.type):
         return pc.split_pattern_regex(pc.utf8_trim_whitespace(column), r"\s+")
     return column.cast(target)

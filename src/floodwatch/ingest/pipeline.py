@@ -7,8 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
+from floodwatch import duck
 from floodwatch.ingest.base import POST_KIND, RawChunk, ReaderOptions, Rejected
 from floodwatch.ingest.formats import AUTO, UnknownFormatError, reader_for
 from floodwatch.ingest.normalize import normalize_chunk
@@ -85,7 +84,7 @@ def ingest(
         if not f.is_file():
             raise FileNotFoundError(f"no such file: {f}")
     report = IngestReport()
-    con = duckdb.connect()
+    con = duck.connect()
     with store.writer() as writer:
         for path in files:
             size = path.stat().st_size

@@ -30,6 +30,8 @@ import duckdb
 import orjson
 import pyarrow as pa
 
+from floodwatch import duck
+from floodwatch.duck import scalar
 from floodwatch.ingest.base import ACCOUNT_KIND, POST_KIND, Rejected
 from floodwatch.schema import STORED_ACCOUNT_SCHEMA, STORED_POST_SCHEMA
 
@@ -155,8 +157,7 @@ class EventStore:
 
     def connect(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection with views `posts`, `accounts` (latest snapshot per account) and `quarantine`."""
-        con = con or duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
+        con = con or duck.connect()
         self._define_views(con)
         return con
 
@@ -360,7 +361,7 @@ class StoreWriter:
             self.con.execute(_CLASSIFY_POSTS)
         finally:
             self.con.unregister("new_posts")
-        counts.duplicate = self.con.execute("SELECT count(*) FROM incoming WHERE status = 'duplicate'").fetchone()[0]  # type: ignore[index]
+        counts.duplicate = scalar(self.con, "SELECT count(*) FROM incoming WHERE status = 'duplicate'")
         conflicts = self.con.execute(
             "SELECT source_line, status, first_line, post_id FROM incoming "
             "WHERE status LIKE 'conflict%' ORDER BY source_line"
@@ -373,7 +374,7 @@ class StoreWriter:
             )
             rejects.append(Rejected(source.path, int(line), reason, "", POST_KIND))
         self._fill_raw(source, rejects)
-        counts.loaded = self.con.execute("SELECT count(*) FROM incoming WHERE status = 'new'").fetchone()[0]  # type: ignore[index]
+        counts.loaded = scalar(self.con, "SELECT count(*) FROM incoming WHERE status = 'new'")
         if not counts.loaded:
             return []
         columns = ", ".join(
@@ -409,7 +410,7 @@ class StoreWriter:
             self.con.execute(_CLASSIFY_ACCOUNTS)
         finally:
             self.con.unregister("new_accounts")
-        counts.loaded = self.con.execute("SELECT count(*) FROM incoming_accounts WHERE rn = 1").fetchone()[0]  # type: ignore[index]
+        counts.loaded = scalar(self.con, "SELECT count(*) FROM incoming_accounts WHERE rn = 1")
         counts.duplicate = accounts.num_rows - counts.loaded
         if not counts.loaded:
             return []
