@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import load, query
-
 from floodwatch.ingest.formats import reader_for
 from floodwatch.store.events import EventStore
+from tests.conftest import load, query
 
 CNT = (
     "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conftest import load, query
 
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.csv_table import GENERIC_CSV, CsvReader
 from floodwatch.store.events import EventStore
+from tests.conftest import load, query
 
 HEADER = "id,user,when,body,site,links\n"
 

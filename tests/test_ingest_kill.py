@@ -11,9 +11,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.conftest import query
 
 from floodwatch.store.events import EventStore
+from tests.conftest import query
 
 POSTS = 40_000
 CHUNK = 2_000

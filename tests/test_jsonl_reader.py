@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-from tests.conftest import load, query
 
 from floodwatch.store.events import EventStore
+from tests.conftest import load, query
 
 
 def write_lines(path: Path, lines: list[str | bytes]) -> Path:

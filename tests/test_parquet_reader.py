@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tests.conftest import load, query
 
 from floodwatch.ingest.formats import reader_for
 from floodwatch.store.events import EventStore
+from tests.conftest import load, query
 
 
 def test_native_types_are_accepted(store: EventStore, tmp_path: Path) -> None:

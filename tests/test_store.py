@@ -6,9 +6,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.conftest import load, query
 
 from floodwatch.store.events import EventStore, StoreBusyError, resolve_data_dir
+from tests.conftest import load, query
 
 
 def posts_file(path: Path, n: int, start: int = 0, text: str = "t") -> Path:

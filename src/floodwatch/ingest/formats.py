@@ -8,11 +8,13 @@ from floodwatch.ingest.base import Reader
 from floodwatch.ingest.csv_table import CNT_CSV, GENERIC_CSV
 from floodwatch.ingest.jsonl import JSONL
 from floodwatch.ingest.parquet import PARQUET
+from floodwatch.ingest.twitter import TWITTER
+from floodwatch.ingest.weibo import WEIBO
 
 SNIFF_BYTES = 65536
 
 # Sniffing order matters: the most specific formats first, generic CSV last.
-READERS: dict[str, Reader] = {r.name: r for r in (PARQUET, JSONL, CNT_CSV, GENERIC_CSV)}
+READERS: dict[str, Reader] = {r.name: r for r in (PARQUET, JSONL, TWITTER, WEIBO, CNT_CSV, GENERIC_CSV)}
 AUTO = "auto"
 
 

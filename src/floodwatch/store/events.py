@@ -291,6 +291,12 @@ WHERE NOT EXISTS (
 """
 
 
+def _stored_columns(schema: pa.Schema, batch_id: str) -> str:
+    """The select list that writes a batch: its id, the source file as parameter, the rest as computed."""
+    provided = {"batch_id": f"'{batch_id}' AS batch_id", "source_file": "? AS source_file"}
+    return ", ".join(provided.get(n, f'"{n}"') for n in schema.names)
+
+
 class StoreWriter:
     """Commits normalised chunks as batches; knows every stored key so re-ingesting changes nothing."""
 
@@ -377,10 +383,7 @@ class StoreWriter:
         counts.loaded = scalar(self.con, "SELECT count(*) FROM incoming WHERE status = 'new'")
         if not counts.loaded:
             return []
-        columns = ", ".join(
-            f"'{batch_id}' AS batch_id" if n == "batch_id" else ("? AS source_file" if n == "source_file" else f'"{n}"')
-            for n in STORED_POST_SCHEMA.names
-        )
+        columns = _stored_columns(STORED_POST_SCHEMA, batch_id)
         return self._copy_partitioned(
             f"SELECT {columns}, strftime(created_at, '%Y-%m-%d') AS day FROM incoming WHERE status = 'new'",
             [source.path],
@@ -414,10 +417,7 @@ class StoreWriter:
         counts.duplicate = accounts.num_rows - counts.loaded
         if not counts.loaded:
             return []
-        columns = ", ".join(
-            f"'{batch_id}' AS batch_id" if n == "batch_id" else ("? AS source_file" if n == "source_file" else f'"{n}"')
-            for n in STORED_ACCOUNT_SCHEMA.names
-        )
+        columns = _stored_columns(STORED_ACCOUNT_SCHEMA, batch_id)
         return self._copy_partitioned(
             f"SELECT {columns} FROM incoming_accounts WHERE rn = 1",
             [source.path],
@@ -471,5 +471,3 @@ class StoreWriter:
                 "INSERT INTO known_accounts "
                 "SELECT platform, account_id, content_hash FROM incoming_accounts WHERE rn = 1"
             )
-        # Readers of this writer's connection see the new batch too.
-        self.store._define_views(self.con)
