@@ -8,11 +8,11 @@ import duckdb
 import pytest
 
 from floodwatch.ingest.base import RAW_POST_SCHEMA, RawChunk, coerce_post, rows_to_table
-from floodwatch.ingest.normalize import NormalizedChunk, normalize_chunk
+from floodwatch.ingest.normalize import NormalizedBatch, normalize_chunk
 from floodwatch.ingest.urls import normalize_url, url_domain
 
 
-def normalise(*records: dict[str, object], tz: str = "UTC") -> NormalizedChunk:
+def normalise(*records: dict[str, object], tz: str = "UTC") -> NormalizedBatch:
     base = {"platform": "x", "account_id": "a", "created_at": "2026-03-01T00:00:00Z"}
     rows = [coerce_post({"post_id": str(i), **base, **r}, i + 1) for i, r in enumerate(records)]
     chunk = RawChunk("mem", posts=rows_to_table(rows, RAW_POST_SCHEMA), naive_timezone=tz)

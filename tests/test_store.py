@@ -109,5 +109,20 @@ def test_catalogue_records_source_hash_and_counts(store: EventStore, tmp_path: P
     path = posts_file(tmp_path / "p.jsonl", 5)
     load(store, path)
     [manifest] = store.manifests()
-    assert manifest.source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert manifest.source.format == "jsonl" and manifest.posts.loaded == 5
+    [source] = manifest.sources
+    assert source.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert source.format == "jsonl" and source.posts.loaded == 5 and manifest.posts.loaded == 5
+
+
+def test_small_files_share_a_batch_with_counts_per_file(store: EventStore, tmp_path: Path) -> None:
+    a = posts_file(tmp_path / "a.jsonl", 5)
+    b = posts_file(tmp_path / "b.jsonl", 5, start=3)  # 3, 4 repeat a's last two posts
+    with b.open("ab") as fh:
+        fh.write(b"not json\n")
+    report = load(store, a, b)
+    [manifest] = store.manifests()
+    assert [s.path for s in manifest.sources] == [str(a), str(b)]
+    counts = {f.path.name: (f.posts.read, f.posts.loaded, f.posts.duplicate, f.posts.quarantined) for f in report.files}
+    assert counts == {"a.jsonl": (5, 5, 0, 0), "b.jsonl": (6, 3, 2, 1)}
+    assert query(store, "SELECT source_file, count(*) FROM posts GROUP BY ALL ORDER BY ALL") == [(str(a), 5), (str(b), 3)]
+    assert query(store, "SELECT source, line FROM quarantine") == [(str(b), 6)]

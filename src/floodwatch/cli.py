@@ -16,7 +16,6 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -40,6 +39,8 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+MAX_FILE_ROWS = 15
 
 DataDirOption = Annotated[
     Optional[Path],
@@ -75,9 +76,12 @@ def print_ingest_report(report: IngestReport) -> None:
     table = Table(title="Ingest", show_lines=False)
     for col in ("file", "format", "read", "loaded", "duplicate", "quarantined"):
         table.add_column(col, justify="right" if col not in ("file", "format") else "left")
-    for f in report.files:
+    # Many files: show the ones with the most set aside, then a line for the rest.
+    shown = sorted(report.files, key=lambda f: (-f.posts.quarantined - f.accounts.quarantined, str(f.path)))
+    shown = shown if len(shown) <= MAX_FILE_ROWS else shown[:MAX_FILE_ROWS]
+    for f in shown:
         for label, counts in (("posts", f.posts), ("accounts", f.accounts)):
-            if counts.read or label == "posts":
+            if counts.read or (label == "posts" and not f.accounts.read):
                 table.add_row(
                     f"{f.path.name}" + (f" ({label})" if label != "posts" else ""),
                     f.format,
@@ -86,12 +90,16 @@ def print_ingest_report(report: IngestReport) -> None:
                     f"{counts.duplicate:,}",
                     f"{counts.quarantined:,}",
                 )
+    if len(report.files) > len(shown):
+        table.add_row(f"… {len(report.files) - len(shown):,} more files", "", "", "", "", "")
     p = report.posts
     table.add_row("[bold]all posts", "", f"{p.read:,}", f"{p.loaded:,}", f"{p.duplicate:,}", f"{p.quarantined:,}")
     console.print(table)
-    for f in report.files:
-        if f.message:
-            errors.print(f"[yellow]warning:[/] {f.path}: {f.message}")
+    unreadable = [f for f in report.files if f.message]
+    for f in unreadable[:MAX_FILE_ROWS]:
+        errors.print(f"[yellow]warning:[/] {f.path}: {f.message}")
+    if len(unreadable) > MAX_FILE_ROWS:
+        errors.print(f"[yellow]warning:[/] … and {len(unreadable) - MAX_FILE_ROWS:,} more files could not be read")
     if p.quarantined:
         console.print(f"{p.quarantined:,} posts quarantined: see them with [bold]floodwatch quarantine[/].")
 
@@ -110,12 +118,10 @@ def run_ingest(
         disable=quiet,
         transient=True,
     ) as progress:
-        tasks: dict[Path, TaskID] = {}
+        task = progress.add_task("ingest", total=None)
 
         def on_progress(path: Path, done: int, total: int) -> None:
-            if path not in tasks:
-                tasks[path] = progress.add_task(f"ingest {path.name}", total=total)
-            progress.update(tasks[path], completed=done)
+            progress.update(task, completed=done, total=total, description=f"ingest {path.name}")
 
         try:
             return ingest(store, inputs, fmt, options, on_progress)
@@ -201,7 +207,7 @@ def stats_command(data_dir: DataDirOption = None) -> None:
     manifests = store.manifests()
     quarantined = scalar(con, "SELECT count(*) FROM quarantine")
     profiles = scalar(con, "SELECT count(*) FROM accounts")
-    sources = {m.source.sha256 for m in manifests}
+    sources = {s.sha256 for m in manifests for s in m.sources}
     console.print(
         f"{len(manifests):,} batches from {len(sources):,} distinct files; {profiles:,} account profiles; "
         f"{quarantined:,} records in quarantine."

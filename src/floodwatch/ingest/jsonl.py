@@ -92,11 +92,7 @@ def _slow(lines: list[bytes], first_line: int, source: str, kind: str) -> tuple[
             rejects.append(Rejected(source, line_no, f"invalid JSON: {exc}", shown, kind))
             continue
         if not isinstance(obj, dict):
-            rejects.append(
-                Rejected(
-                    source, line_no, f"not a JSON object but {type(obj).__name__}", shown, kind
-                )
-            )
+            rejects.append(Rejected(source, line_no, f"not a JSON object but {type(obj).__name__}", shown, kind))
             continue
         try:
             rows.append(coerce(obj, line_no))

@@ -41,11 +41,14 @@ CASE
          WHEN abs(TRY_CAST({v} AS DOUBLE)) < 1e14 THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000)
          ELSE TIMESTAMPTZ '{beyond}' END
   WHEN regexp_full_match({v}, '\\d{{4}}-\\d{{1,2}}-\\d{{1,2}}([ T]\\d{{1,2}}:\\d{{2}}(:\\d{{2}}(\\.\\d+)?)?)?')
-    THEN timezone($tz, TRY_CAST(replace({v}, 'T', ' ') AS TIMESTAMP))
+    THEN timezone("{TZ}", TRY_CAST(replace({v}, 'T', ' ') AS TIMESTAMP))
   ELSE coalesce(TRY_CAST({v} AS TIMESTAMPTZ), try_strptime({v}, '%a %b %d %H:%M:%S %z %Y'))
 END
 """
 MIN_TIME = "1990-01-01 00:00:00+00"
+# Columns the normaliser adds to a batch of chunks: which chunk a row came from, and that chunk's zone.
+CHUNK = "_chunk"
+TZ = "_tz"
 MAX_TIME = "2100-01-01 00:00:00+00"
 
 
@@ -55,7 +58,7 @@ def _clean(col: str) -> str:
 
 def _ts(col: str) -> str:
     # An epoch too large for any timestamp maps to a time past the range, so it is rejected as out of range.
-    return _TS_SQL.format(v=_clean(col), beyond=MAX_TIME)
+    return _TS_SQL.format(v=_clean(col), beyond=MAX_TIME, TZ=TZ)
 
 
 def _list_clean(expr: str, strip: str) -> str:
@@ -119,6 +122,7 @@ SELECT
     WHEN regexp_matches(lower(p_text), '{ENGLISH_HINT}') THEN 'en'
   END AS lang,
   "{LINE}" AS source_line,
+  "{CHUNK}",
   CASE
     WHEN p_platform IS NULL THEN 'missing required field: platform'
     WHEN NOT regexp_full_match(p_platform, {sql_str(PLATFORM_NAME)})
@@ -147,6 +151,7 @@ SELECT
        WHEN lower({_clean("verified")}) IN ('false', '0', 'no', 'f', 'n') THEN false END AS verified,
   {_clean("extras")} AS extras,
   "{LINE}" AS source_line,
+  "{CHUNK}",
   CASE
     WHEN p_platform IS NULL THEN 'missing required field: platform'
     WHEN NOT regexp_full_match(p_platform, {sql_str(PLATFORM_NAME)})
@@ -166,9 +171,11 @@ FROM typed
 
 
 @dataclass
-class NormalizedChunk:
-    source: str
-    posts: pa.Table | None  # canonical fields + urls_original + source_line
+class NormalizedBatch:
+    """Typed records of one or more chunks; `_chunk` on each row names its chunk in `chunks`."""
+
+    chunks: list[RawChunk]
+    posts: pa.Table | None  # canonical fields + urls_original + source_line + _chunk
     accounts: pa.Table | None
     rejects: list[Rejected]
 
@@ -191,83 +198,109 @@ def _normalize_urls(table: pa.Table) -> pa.Table:
 
 
 def _raw_text(chunk: RawChunk, table: pa.Table, lines: list[int]) -> dict[int, str]:
+    """The original text of some lines of one chunk, or the parsed fields as JSON where it has none."""
     if chunk.raw_lines is not None:
         return chunk.raw_lines(lines)
-    wanted = set(lines)
-    rows = table.filter(pc.is_in(table.column(LINE), value_set=pa.array(lines, type=pa.int64()))).to_pylist()
-    return {
-        int(r[LINE]): orjson.dumps({k: v for k, v in r.items() if k != LINE}).decode()
-        for r in rows
-        if r[LINE] in wanted
-    }
+    wanted = pa.array(lines, type=pa.int64())
+    rows = table.filter(pc.is_in(table.column(LINE), value_set=wanted)).to_pylist()
+    hidden = {LINE, CHUNK, TZ}
+    return {int(r[LINE]): orjson.dumps({k: v for k, v in r.items() if k not in hidden}).decode() for r in rows}
 
 
-def _run(con: duckdb.DuckDBPyConnection, raw: pa.Table, sql: str, tz: str) -> pa.Table:
+def _run(con: duckdb.DuckDBPyConnection, raw: pa.Table, sql: str) -> pa.Table:
     con.register("raw", raw)
     try:
-        return con.sql(sql, params={"tz": tz} if "$tz" in sql else None).to_arrow_table()
+        return con.sql(sql).to_arrow_table()
     finally:
         con.unregister("raw")
 
 
-def _split_result(chunk: RawChunk, raw: pa.Table, result: pa.Table, kind: str) -> tuple[pa.Table, list[Rejected]]:
+def _split_result(
+    chunks: list[RawChunk], raw: pa.Table, result: pa.Table, kind: str
+) -> tuple[pa.Table, list[Rejected]]:
     reasons = result.column("reject_reason")
     bad = result.filter(pc.is_valid(reasons))
     good = result.filter(pc.is_null(reasons)).drop_columns(["reject_reason"])
     rejects: list[Rejected] = []
-    if bad.num_rows:
-        lines = [int(x) for x in bad.column("source_line").to_pylist()]
-        raw_by_line = _raw_text(chunk, raw, lines)
-        for line, reason in zip(lines, bad.column("reject_reason").to_pylist(), strict=True):
-            rejects.append(Rejected(chunk.source, line, str(reason), raw_by_line.get(line, ""), kind))
+    by_chunk: dict[int, list[tuple[int, str]]] = {}
+    for line, index, reason in zip(
+        bad.column("source_line").to_pylist(),
+        bad.column(CHUNK).to_pylist(),
+        reasons.filter(pc.is_valid(reasons)).to_pylist(),
+        strict=True,
+    ):
+        by_chunk.setdefault(int(index), []).append((int(line), str(reason)))
+    for index, items in by_chunk.items():
+        chunk = chunks[index]
+        own = raw.filter(pc.equal(raw.column(CHUNK), index))
+        raw_by_line = _raw_text(chunk, own, [line for line, _ in items])
+        rejects.extend(Rejected(chunk.source, line, reason, raw_by_line.get(line, ""), kind) for line, reason in items)
     return good, rejects
 
 
 def _split(
-    con: duckdb.DuckDBPyConnection, chunk: RawChunk, raw: pa.Table, sql: str, kind: str
+    con: duckdb.DuckDBPyConnection, chunks: list[RawChunk], raw: pa.Table, sql: str, kind: str
 ) -> tuple[pa.Table, list[Rejected]]:
     try:
-        result = _run(con, raw, sql, chunk.naive_timezone)
+        result = _run(con, raw, sql)
     except duckdb.Error:
         # A value the SQL did not foresee: go row by row, so only the offending rows are rejected.
-        return _split_rows(con, chunk, raw, sql, kind)
-    return _split_result(chunk, raw, result, kind)
+        return _split_rows(con, chunks, raw, sql, kind)
+    return _split_result(chunks, raw, result, kind)
 
 
 def _split_rows(
-    con: duckdb.DuckDBPyConnection, chunk: RawChunk, raw: pa.Table, sql: str, kind: str
+    con: duckdb.DuckDBPyConnection, chunks: list[RawChunk], raw: pa.Table, sql: str, kind: str
 ) -> tuple[pa.Table, list[Rejected]]:
     good: list[pa.Table] = []
     rejects: list[Rejected] = []
     for i in range(raw.num_rows):
         row = raw.slice(i, 1)
         try:
-            result = _run(con, row, sql, chunk.naive_timezone)
+            result = _run(con, row, sql)
         except duckdb.Error as exc:
-            line = int(row.column(LINE)[0].as_py())
-            raw_text = _raw_text(chunk, row, [line]).get(line, "")
-            rejects.append(Rejected(chunk.source, line, f"cannot normalise: {exc}", raw_text, kind))
+            line, index = int(row.column(LINE)[0].as_py()), int(row.column(CHUNK)[0].as_py())
+            raw_text = _raw_text(chunks[index], row, [line]).get(line, "")
+            rejects.append(Rejected(chunks[index].source, line, f"cannot normalise: {exc}", raw_text, kind))
             continue
-        table, bad = _split_result(chunk, row, result, kind)
+        table, bad = _split_result(chunks, row, result, kind)
         good.append(table)
         rejects.extend(bad)
     if good:
         return pa.concat_tables(good), rejects
-    return _run(con, raw.slice(0, 0), sql, chunk.naive_timezone).drop_columns(["reject_reason"]), rejects
+    return _run(con, raw.slice(0, 0), sql).drop_columns(["reject_reason"]), rejects
 
 
-def normalize_chunk(con: duckdb.DuckDBPyConnection, chunk: RawChunk) -> NormalizedChunk:
-    """Type, validate and normalise one raw chunk. Every input row ends in exactly one of the outputs."""
+def _tagged(chunks: list[RawChunk], attr: str) -> pa.Table | None:
+    """One table of every chunk's `attr` records, each row tagged with its chunk index and time zone."""
+    parts = []
+    for index, chunk in enumerate(chunks):
+        table = getattr(chunk, attr)
+        if table is None or not table.num_rows:
+            continue
+        n = table.num_rows
+        table = table.append_column(CHUNK, pa.array([index] * n, type=pa.int32()))
+        parts.append(table.append_column(TZ, pa.array([chunk.naive_timezone] * n, type=pa.string())))
+    return pa.concat_tables(parts) if parts else None
+
+
+def normalize_chunks(con: duckdb.DuckDBPyConnection, chunks: list[RawChunk]) -> NormalizedBatch:
+    """Type, validate and normalise chunks as one batch. Every input row ends in exactly one of the outputs."""
     con.execute("SET TimeZone = 'UTC'")
-    rejects = list(chunk.rejects)
+    rejects = [r for chunk in chunks for r in chunk.rejects]
     posts = accounts = None
-    if chunk.posts is not None and chunk.posts.num_rows:
-        raw = _nfkc(chunk.posts, "text")
-        posts, bad = _split(con, chunk, raw, POSTS_SQL, POST_KIND)
+    raw_posts = _tagged(chunks, "posts")
+    if raw_posts is not None:
+        posts, bad = _split(con, chunks, _nfkc(raw_posts, "text"), POSTS_SQL, POST_KIND)
         posts = _normalize_urls(posts)
         rejects.extend(bad)
-    if chunk.accounts is not None and chunk.accounts.num_rows:
-        raw = _nfkc(chunk.accounts, "display_name")
-        accounts, bad = _split(con, chunk, raw, ACCOUNTS_SQL, ACCOUNT_KIND)
+    raw_accounts = _tagged(chunks, "accounts")
+    if raw_accounts is not None:
+        accounts, bad = _split(con, chunks, _nfkc(raw_accounts, "display_name"), ACCOUNTS_SQL, ACCOUNT_KIND)
         rejects.extend(bad)
-    return NormalizedChunk(chunk.source, posts, accounts, rejects)
+    return NormalizedBatch(chunks, posts, accounts, rejects)
+
+
+def normalize_chunk(con: duckdb.DuckDBPyConnection, chunk: RawChunk) -> NormalizedBatch:
+    """One chunk on its own (readers' tests and tools)."""
+    return normalize_chunks(con, [chunk])

@@ -10,10 +10,10 @@ from pathlib import Path
 from floodwatch import duck
 from floodwatch.ingest.base import POST_KIND, RawChunk, ReaderOptions, Rejected
 from floodwatch.ingest.formats import AUTO, UnknownFormatError, reader_for
-from floodwatch.ingest.normalize import normalize_chunk
-from floodwatch.store.events import Counts, EventStore, SourceInfo
+from floodwatch.ingest.normalize import normalize_chunks
+from floodwatch.store.events import BatchInput, Counts, EventStore, SourceInfo
 
-ProgressCallback = Callable[[Path, int, int], None]  # file, bytes done, bytes total
+ProgressCallback = Callable[[Path, int, int], None]  # current file, bytes done, bytes total (all files)
 
 
 @dataclass
@@ -70,6 +70,26 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class _PendingBatch:
+    """Chunks waiting to be committed together: small files share a batch, so per-batch costs stay low."""
+
+    chunks: list[RawChunk] = field(default_factory=list)
+    sources: list[SourceInfo] = field(default_factory=list)
+    chunk_source: list[int] = field(default_factory=list)
+    rows: int = 0
+
+    def add(self, chunk: RawChunk, path: Path, digest: str, size: int, fmt: str) -> None:
+        if not self.sources or self.sources[-1].path != str(path):
+            self.sources.append(SourceInfo(str(path), digest, size, fmt))
+        source = self.sources[-1]
+        source.posts.read += _rows(chunk.posts) + sum(1 for r in chunk.rejects if r.kind == POST_KIND)
+        source.accounts.read += _rows(chunk.accounts) + sum(1 for r in chunk.rejects if r.kind != POST_KIND)
+        self.chunks.append(chunk)
+        self.chunk_source.append(len(self.sources) - 1)
+        self.rows += _rows(chunk.posts) + _rows(chunk.accounts) + len(chunk.rejects)
+
+
 def ingest(
     store: EventStore,
     paths: list[Path],
@@ -77,15 +97,41 @@ def ingest(
     options: ReaderOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
-    """Load every record of `paths` into `store` or its quarantine. Missing files raise FileNotFoundError."""
+    """Load every record of `paths` into `store` or its quarantine. Missing files raise FileNotFoundError.
+
+    A batch holds up to `options.chunk_rows` records, from one file or from several small ones; each batch is
+    committed atomically, so a killed ingest keeps whole batches only.
+    """
     options = options or ReaderOptions()
     files = expand_inputs(paths)
     for f in files:
         if not f.is_file():
             raise FileNotFoundError(f"no such file: {f}")
     report = IngestReport()
+    by_path: dict[str, FileReport] = {}
+    total = sum(f.stat().st_size for f in files)
+    done = 0
     con = duck.connect()
     with store.writer() as writer:
+        pending = _PendingBatch()
+
+        def flush() -> None:
+            nonlocal pending
+            if not pending.chunks:
+                return
+            normalized = normalize_chunks(con, pending.chunks)
+            manifest = writer.commit(
+                BatchInput(
+                    pending.sources, pending.chunk_source, normalized.posts, normalized.accounts, normalized.rejects
+                )
+            )
+            for source in manifest.sources:
+                file_report = by_path[source.path]
+                file_report.posts.add(source.posts)
+                file_report.accounts.add(source.accounts)
+                file_report.batches += 1
+            pending = _PendingBatch()
+
         for path in files:
             size = path.stat().st_size
             digest = sha256_of(path)
@@ -96,29 +142,22 @@ def ingest(
             except UnknownFormatError as exc:
                 chunks = iter([RawChunk(str(path), rejects=[Rejected(str(path), 0, str(exc), "")])])
                 name = "unknown"
-            file_report = FileReport(path, name)
-            done = 0
-            for index, chunk in enumerate(chunks):
-                normalized = normalize_chunk(con, chunk)
-                manifest = writer.commit(
-                    SourceInfo(str(path), digest, size, name, index),
-                    normalized.posts,
-                    normalized.accounts,
-                    normalized.rejects,
-                    posts_read=_rows(chunk.posts) + sum(1 for r in chunk.rejects if r.kind == POST_KIND),
-                    accounts_read=_rows(chunk.accounts) + sum(1 for r in chunk.rejects if r.kind != POST_KIND),
-                )
-                file_report.posts.add(manifest.posts)
-                file_report.accounts.add(manifest.accounts)
-                file_report.batches += 1
-                if chunk.rejects and not chunk.posts and not chunk.accounts and index == 0:
-                    file_report.message = chunk.rejects[0].reason
-                done = min(size, done + chunk.progress_bytes)
-                if progress:
-                    progress(path, done, size)
-            if progress:
-                progress(path, size, size)
+            file_report = by_path[str(path)] = FileReport(path, name)
             report.files.append(file_report)
+            file_done = 0
+            for index, chunk in enumerate(chunks):
+                if index == 0 and chunk.rejects and not _rows(chunk.posts) and not _rows(chunk.accounts):
+                    file_report.message = chunk.rejects[0].reason
+                pending.add(chunk, path, digest, size, name)
+                if pending.rows >= options.chunk_rows:
+                    flush()
+                file_done = min(size, file_done + chunk.progress_bytes)
+                if progress:
+                    progress(path, done + file_done, total)
+            done += size
+            if progress:
+                progress(path, done, total)
+        flush()
     con.close()
     return report
 

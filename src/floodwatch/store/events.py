@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from floodwatch import duck
 from floodwatch.duck import scalar
-from floodwatch.ingest.base import ACCOUNT_KIND, POST_KIND, Rejected
+from floodwatch.ingest.base import POST_KIND, Rejected
 from floodwatch.schema import STORED_ACCOUNT_SCHEMA, STORED_POST_SCHEMA
 
 DATA_DIR_ENV = "FLOODWATCH_DATA_DIR"
@@ -70,18 +70,47 @@ class Counts:
 
 @dataclass
 class SourceInfo:
+    """One input file's part in a batch: the file and what became of its records."""
+
     path: str
     sha256: str
     size: int
     format: str
-    chunk: int = 0
+    posts: Counts = field(default_factory=Counts)
+    accounts: Counts = field(default_factory=Counts)
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> SourceInfo:
+        return SourceInfo(
+            data["path"],
+            data["sha256"],
+            data["size"],
+            data["format"],
+            Counts(**data["posts"]),
+            Counts(**data["accounts"]),
+        )
+
+
+@dataclass
+class BatchInput:
+    """What the ingest pipeline hands the writer: normalised records of one or more chunks of one or more files.
+
+    Each record carries `_chunk`, its chunk's index; `chunk_source[i]` is the index in `sources` of chunk i's file.
+    The caller sets each source's `read` counts; the writer fills in the rest.
+    """
+
+    sources: list[SourceInfo]
+    chunk_source: list[int]
+    posts: pa.Table | None
+    accounts: pa.Table | None
+    rejects: list[Rejected]
 
 
 @dataclass
 class BatchManifest:
     batch_id: str
     committed_at: float
-    source: SourceInfo
+    sources: list[SourceInfo]
     posts: Counts
     accounts: Counts
     post_files: list[str] = field(default_factory=list)
@@ -94,7 +123,7 @@ class BatchManifest:
         return BatchManifest(
             batch_id=data["batch_id"],
             committed_at=data["committed_at"],
-            source=SourceInfo(**data["source"]),
+            sources=[SourceInfo.from_json(x) for x in data["sources"]],
             posts=Counts(**data["posts"]),
             accounts=Counts(**data["accounts"]),
             post_files=list(data["post_files"]),
@@ -250,7 +279,8 @@ def new_batch_id() -> str:
 _CLASSIFY_POSTS = """
 CREATE OR REPLACE TEMP TABLE incoming AS
 WITH hashed AS (
-  SELECT *, md5(concat_ws(chr(31), account_id, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%f'),
+  SELECT *, (?::VARCHAR[])[_chunk + 1] AS source_file,
+    md5(concat_ws(chr(31), account_id, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%f'),
       coalesce(text, ''), coalesce(reply_to, ''), coalesce(repost_of, ''), coalesce(quote_of, ''),
       coalesce(array_to_string(urls_original, ' '), ''))) AS content_hash
   FROM new_posts
@@ -258,9 +288,10 @@ WITH hashed AS (
   SELECT *,
     first_value(content_hash) OVER w AS first_hash,
     first_value(source_line) OVER w AS first_line,
+    first_value(source_file) OVER w AS first_file,
     row_number() OVER w AS rn
   FROM hashed
-  WINDOW w AS (PARTITION BY platform, post_id ORDER BY source_line)
+  WINDOW w AS (PARTITION BY platform, post_id ORDER BY _chunk, source_line)
 )
 SELECT r.*, k.content_hash AS known_hash,
   CASE
@@ -277,9 +308,10 @@ FROM ranked r LEFT JOIN known_posts k USING (platform, post_id)
 # Accounts change over time (followers, names): a changed profile is a new snapshot, an identical one a duplicate.
 _CLASSIFY_ACCOUNTS = """
 CREATE OR REPLACE TEMP TABLE incoming_accounts AS
-SELECT *, row_number() OVER (PARTITION BY platform, account_id, content_hash ORDER BY source_line) AS rn
+SELECT *, row_number() OVER (PARTITION BY platform, account_id, content_hash ORDER BY _chunk, source_line) AS rn
 FROM (
-  SELECT *, md5(concat_ws(chr(31), coalesce(strftime(created_at, '%Y-%m-%dT%H:%M:%S'), ''),
+  SELECT *, (?::VARCHAR[])[_chunk + 1] AS source_file,
+    md5(concat_ws(chr(31), coalesce(strftime(created_at, '%Y-%m-%dT%H:%M:%S'), ''),
       coalesce(display_name, ''), coalesce(followers::VARCHAR, ''), coalesce(following::VARCHAR, ''),
       coalesce(posts_count::VARCHAR, ''), coalesce(verified::VARCHAR, ''), coalesce(extras, ''))) AS content_hash
   FROM new_accounts
@@ -292,8 +324,8 @@ WHERE NOT EXISTS (
 
 
 def _stored_columns(schema: pa.Schema, batch_id: str) -> str:
-    """The select list that writes a batch: its id, the source file as parameter, the rest as computed."""
-    provided = {"batch_id": f"'{batch_id}' AS batch_id", "source_file": "? AS source_file"}
+    """The select list that writes a batch: its id, the rest as computed."""
+    provided = {"batch_id": f"'{batch_id}' AS batch_id"}
     return ", ".join(provided.get(n, f'"{n}"') for n in schema.names)
 
 
@@ -314,129 +346,114 @@ class StoreWriter:
             for source, line, reason, raw in con.execute("SELECT source, line, reason, raw FROM quarantine").fetchall()
         }
 
-    def commit(
-        self,
-        source: SourceInfo,
-        posts: pa.Table | None,
-        accounts: pa.Table | None,
-        rejects: list[Rejected],
-        posts_read: int,
-        accounts_read: int,
-    ) -> BatchManifest:
-        """Write one batch. `posts`/`accounts` hold the records that passed normalisation."""
+    def commit(self, batch: BatchInput) -> BatchManifest:
+        """Write one batch atomically and return its manifest, with every source's counts filled in."""
         batch_id = new_batch_id()
-        rejects = list(rejects)
-        post_counts = Counts(read=posts_read)
-        account_counts = Counts(read=accounts_read)
+        rejects = list(batch.rejects)
+        chunk_paths = [batch.sources[i].path for i in batch.chunk_source]
         post_files: list[str] = []
         account_files: list[str] = []
-        if posts is not None and posts.num_rows:
-            post_files = self._write_posts(batch_id, source, posts, post_counts, rejects)
-        if accounts is not None and accounts.num_rows:
-            account_files = self._write_accounts(batch_id, source, accounts, account_counts)
-        post_counts.quarantined = sum(1 for r in rejects if r.kind == POST_KIND)
-        account_counts.quarantined = sum(1 for r in rejects if r.kind == ACCOUNT_KIND)
+        if batch.posts is not None and batch.posts.num_rows:
+            post_files = self._write_posts(batch_id, batch, chunk_paths, rejects)
+        by_path = {s.path: s for s in batch.sources}
+        for r in rejects:
+            source = by_path.get(r.source, batch.sources[0])
+            (source.posts if r.kind == POST_KIND else source.accounts).quarantined += 1
+        if batch.accounts is not None and batch.accounts.num_rows:
+            account_files = self._write_accounts(batch_id, batch, chunk_paths)
         quarantine_file = None
         if any(_reject_key(r.source, r.line, r.reason, r.raw) not in self.known_rejects for r in rejects):
             quarantine_file = f"quarantine/{batch_id}.jsonl"
             self._write_quarantine(self.store.root / quarantine_file, batch_id, rejects)
         for rel in post_files + account_files:
             _fsync_file(self.store.root / rel)
+        totals = Counts(), Counts()
+        for source in batch.sources:
+            totals[0].add(source.posts)
+            totals[1].add(source.accounts)
+            for kind, counts in (("posts", source.posts), ("accounts", source.accounts)):
+                if not counts.balanced:
+                    raise AssertionError(f"{kind} counts of {source.path} do not add up in batch {batch_id}: {counts}")
         manifest = BatchManifest(
             batch_id=batch_id,
             committed_at=time.time(),
-            source=source,
-            posts=post_counts,
-            accounts=account_counts,
+            sources=batch.sources,
+            posts=totals[0],
+            accounts=totals[1],
             post_files=post_files,
             account_files=account_files,
             quarantine_file=quarantine_file,
         )
-        for kind, counts in (("posts", post_counts), ("accounts", account_counts)):
-            if not counts.balanced:
-                raise AssertionError(f"{kind} counts do not add up in batch {batch_id}: {counts}")
         _write_atomically(self.store.catalog_dir / f"{batch_id}.json", orjson.dumps(asdict(manifest)))
         self._remember(post_files, account_files)
         return manifest
 
+    def _count_by_source(self, table: str, status: str, batch: BatchInput, attr: str, field_name: str) -> None:
+        by_path = {s.path: s for s in batch.sources}
+        for path, n in self.con.execute(
+            f"SELECT source_file, count(*) FROM {table} WHERE {status} GROUP BY ALL"
+        ).fetchall():
+            counts = getattr(by_path[path], attr)
+            setattr(counts, field_name, getattr(counts, field_name) + n)
+
     def _write_posts(
-        self, batch_id: str, source: SourceInfo, posts: pa.Table, counts: Counts, rejects: list[Rejected]
+        self, batch_id: str, batch: BatchInput, chunk_paths: list[str], rejects: list[Rejected]
     ) -> list[str]:
-        self.con.register("new_posts", posts)
+        self.con.register("new_posts", batch.posts)
         try:
-            self.con.execute(_CLASSIFY_POSTS)
+            self.con.execute(_CLASSIFY_POSTS, [chunk_paths])
         finally:
             self.con.unregister("new_posts")
-        counts.duplicate = scalar(self.con, "SELECT count(*) FROM incoming WHERE status = 'duplicate'")
+        self._count_by_source("incoming", "status = 'duplicate'", batch, "posts", "duplicate")
+        self._count_by_source("incoming", "status = 'new'", batch, "posts", "loaded")
         conflicts = self.con.execute(
-            "SELECT source_line, status, first_line, post_id FROM incoming "
-            "WHERE status LIKE 'conflict%' ORDER BY source_line"
+            "SELECT source_file, source_line, status, first_file, first_line, post_id, to_json(incoming)::VARCHAR "
+            "FROM incoming WHERE status LIKE 'conflict%' ORDER BY _chunk, source_line"
         ).fetchall()
-        for line, status, first_line, post_id in conflicts:
-            reason = (
-                f"post_id {post_id} already stored with different content"
-                if status == "conflict_store"
-                else f"post_id {post_id} repeated with different content (first at line {first_line})"
-            )
-            rejects.append(Rejected(source.path, int(line), reason, "", POST_KIND))
-        self._fill_raw(source, rejects)
-        counts.loaded = scalar(self.con, "SELECT count(*) FROM incoming WHERE status = 'new'")
-        if not counts.loaded:
+        for path, line, status, first_file, first_line, post_id, raw in conflicts:
+            if status == "conflict_store":
+                reason = f"post_id {post_id} already stored with different content"
+            elif first_file == path:
+                reason = f"post_id {post_id} repeated with different content (first at line {first_line})"
+            else:
+                reason = f"post_id {post_id} repeated with different content (first in {first_file}, line {first_line})"
+            rejects.append(Rejected(str(path), int(line), reason, str(raw), POST_KIND))
+        if not scalar(self.con, "SELECT count(*) FROM incoming WHERE status = 'new'"):
             return []
         columns = _stored_columns(STORED_POST_SCHEMA, batch_id)
         return self._copy_partitioned(
             f"SELECT {columns}, strftime(created_at, '%Y-%m-%d') AS day FROM incoming WHERE status = 'new'",
-            [source.path],
             self.store.posts_dir,
             "platform, day",
             batch_id,
         )
 
-    def _fill_raw(self, source: SourceInfo, rejects: list[Rejected]) -> None:
-        """Conflicting records keep their parsed form as the raw record."""
-        missing = [i for i, r in enumerate(rejects) if r.kind == POST_KIND and not r.raw]
-        if not missing:
-            return
-        lines = [rejects[i].line for i in missing]
-        rows = self.con.execute(
-            "SELECT source_line, to_json(incoming)::VARCHAR FROM incoming WHERE list_contains(?, source_line)",
-            [lines],
-        ).fetchall()
-        by_line = {int(line): raw for line, raw in rows}
-        for i in missing:
-            r = rejects[i]
-            rejects[i] = Rejected(r.source, r.line, r.reason, by_line.get(r.line, ""), r.kind)
-
-    def _write_accounts(self, batch_id: str, source: SourceInfo, accounts: pa.Table, counts: Counts) -> list[str]:
-        self.con.register("new_accounts", accounts)
+    def _write_accounts(self, batch_id: str, batch: BatchInput, chunk_paths: list[str]) -> list[str]:
+        self.con.register("new_accounts", batch.accounts)
         try:
-            self.con.execute(_CLASSIFY_ACCOUNTS)
+            self.con.execute(_CLASSIFY_ACCOUNTS, [chunk_paths])
         finally:
             self.con.unregister("new_accounts")
-        counts.loaded = scalar(self.con, "SELECT count(*) FROM incoming_accounts WHERE rn = 1")
-        counts.duplicate = accounts.num_rows - counts.loaded
-        if not counts.loaded:
+        self._count_by_source("incoming_accounts", "rn = 1", batch, "accounts", "loaded")
+        # Accounts already stored (not in incoming_accounts) and repeats within the batch are duplicates.
+        for source in batch.sources:
+            source.accounts.duplicate = source.accounts.read - source.accounts.loaded - source.accounts.quarantined
+        if not scalar(self.con, "SELECT count(*) FROM incoming_accounts WHERE rn = 1"):
             return []
         columns = _stored_columns(STORED_ACCOUNT_SCHEMA, batch_id)
         return self._copy_partitioned(
-            f"SELECT {columns} FROM incoming_accounts WHERE rn = 1",
-            [source.path],
-            self.store.accounts_dir,
-            "platform",
-            batch_id,
+            f"SELECT {columns} FROM incoming_accounts WHERE rn = 1", self.store.accounts_dir, "platform", batch_id
         )
 
-    def _copy_partitioned(
-        self, query: str, params: list[Any], folder: Path, partition_by: str, batch_id: str
-    ) -> list[str]:
+    def _copy_partitioned(self, query: str, folder: Path, partition_by: str, batch_id: str) -> list[str]:
         target = str(folder).replace("'", "''")
-        self.con.execute(
+        rows = self.con.execute(
             f"COPY ({query}) TO '{target}' (FORMAT parquet, PARTITION_BY ({partition_by}), "
             f"WRITE_PARTITION_COLUMNS true, APPEND true, FILENAME_PATTERN '{batch_id}_{{uuid}}', "
-            "COMPRESSION zstd)",
-            params,
-        )
-        return sorted(str(p.relative_to(self.store.root)) for p in folder.rglob(f"{batch_id}_*.parquet"))
+            "COMPRESSION zstd, RETURN_FILES true)"
+        ).fetchall()
+        written = [Path(f) for _, files in rows for f in files]
+        return sorted(str(p.resolve().relative_to(self.store.root.resolve())) for p in written)
 
     def _write_quarantine(self, path: Path, batch_id: str, rejects: list[Rejected]) -> None:
         with open(path, "wb") as fh:
