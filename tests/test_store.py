@@ -124,5 +124,8 @@ def test_small_files_share_a_batch_with_counts_per_file(store: EventStore, tmp_p
     assert [s.path for s in manifest.sources] == [str(a), str(b)]
     counts = {f.path.name: (f.posts.read, f.posts.loaded, f.posts.duplicate, f.posts.quarantined) for f in report.files}
     assert counts == {"a.jsonl": (5, 5, 0, 0), "b.jsonl": (6, 3, 2, 1)}
-    assert query(store, "SELECT source_file, count(*) FROM posts GROUP BY ALL ORDER BY ALL") == [(str(a), 5), (str(b), 3)]
+    assert query(store, "SELECT source_file, count(*) FROM posts GROUP BY ALL ORDER BY ALL") == [
+        (str(a), 5),
+        (str(b), 3),
+    ]
     assert query(store, "SELECT source, line FROM quarantine") == [(str(b), 6)]
