@@ -1,0 +1,311 @@
+"""Coordinated inauthentic behaviour: groups of accounts that act as one.
+
+The method, step by step (docs/coordination.md has the long form):
+
+1. **Events** (events.py): account × key × time for eight kinds of co-action.
+2. **Key pairs** (an engine): accounts touching the same key within `window` seconds, hot keys bounded.
+3. **Rarity**: a key shared by many accounts (a viral post, a trending tag) says little about any two of them, so
+   each key weighs idf = ln(accounts / accounts on the key), times its kind's weight.
+4. **Chance**: the same pairs are computed again with every account's post times shuffled among its own posts
+   (`null_rounds` times). A pair is kept only if it co-acted on at least `min_keys` distinct keys and on
+   `min_lift` times more keys than it does by chance. Coordination is repetition beyond chance, not one shared burst.
+5. **Traces**: accounts whose whole activity is alike (TF-IDF vectors of the rare keys they touch, cosine), even
+   when their timing is staggered beyond the window, are linked too (Pacheco et al., ICWSM 2021).
+6. **Clusters**: Leiden on the weighted graph; a cluster of `min_cluster_size` or more is reported with a score
+   and the evidence behind it (explain.py).
+
+Behaviour, not viewpoint: no step looks at what a text says, only at who posted what, when, and with whom.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import duckdb
+import igraph as ig
+import leidenalg
+import pyarrow as pa
+
+from floodwatch.detect.events import KINDS, EventParams, build_events, prepare_posts
+from floodwatch.engines.base import CoactionEngine, PairParams, PairResult
+
+DETECTOR = "coordination"
+VERSION = "0.1.0"
+
+# How much one shared key of a kind says, before rarity. Tags, mentions and domains are shared by many
+# unrelated accounts; a copied text or a repost of the same post within seconds says more.
+KIND_WEIGHTS = {
+    "same_text": 1.0,
+    "similar_text": 1.0,
+    "url": 1.0,
+    "domain": 0.5,
+    "repost": 1.0,
+    "reply": 1.0,
+    "hashtag": 0.5,
+    "mention": 0.5,
+}
+
+
+@dataclass(frozen=True)
+class CoordinationParams:
+    window: float = 30.0
+    # A key few accounts ever touch (a small account's post, a shop link) is rarely shared by chance, so for
+    # those keys co-action is looked for over a longer window.
+    rare_window: float = 900.0
+    rare_key_accounts: int = 50
+    kinds: tuple[str, ...] = KINDS
+    max_neighbours: int = 50
+    min_keys: int = 2
+    min_lift: float = 3.0
+    min_affinity: float = 0.25  # co-actions / posts of the less active account of the pair
+    null_rounds: int = 2
+    trace_min_similarity: float = 0.6
+    trace_min_uses: int = 3
+    trace_max_key_accounts: int = 200  # keys touched by more accounts do not propose trace pairs
+    min_cluster_size: int = 3
+    resolution: float = 1.0
+    seed: int = 7
+    events: EventParams = field(default_factory=EventParams)
+
+    def parameters(self) -> dict[str, Any]:
+        values = asdict(self)
+        values["events"] = {
+            "kinds": list(self.kinds),
+            "min_text_chars": self.events.min_text_chars,
+            "neardup": asdict(self.events.neardup),
+        }
+        values["kinds"] = list(self.kinds)
+        return values
+
+
+@dataclass
+class CoordinationRun:
+    """Everything the detector computed, in DuckDB temp tables of `con` plus the figures below."""
+
+    con: duckdb.DuckDBPyConnection
+    params: CoordinationParams
+    events: int
+    events_by_kind: dict[str, int]
+    key_pairs: int
+    capped_events: int
+    capped_keys: int
+    edges: int
+    clusters: int
+
+
+def _shuffled_events(con: duckdb.DuckDBPyConnection, events: pa.Table, seed: int) -> pa.Table:
+    """The null model: each account's post times permuted among its own posts; keys stay, timing is chance."""
+    con.register("ev", events)
+    try:
+        return con.sql(
+            f"""
+            WITH perm AS (
+              SELECT pid, aid, t,
+                row_number() OVER (PARTITION BY aid ORDER BY hash(pid, {int(seed)})) AS drawn,
+                row_number() OVER (PARTITION BY aid ORDER BY t, pid) AS slot
+              FROM post_ref
+            ), moved AS (
+              SELECT a.pid, b.t FROM perm a JOIN perm b ON a.aid = b.aid AND a.drawn = b.slot
+            )
+            SELECT ev.aid, ev.kind, ev.key, moved.t, ev.pid FROM ev JOIN moved USING (pid)
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("ev")
+
+
+def _key_pairs(
+    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, events: pa.Table, params: CoordinationParams
+) -> PairResult:
+    """Common keys within `window`, rare keys within `rare_window`: two engine runs on disjoint keys."""
+    con.register("_ev", events)
+    try:
+        split = {
+            rare: con.sql(
+                "SELECT e.* FROM _ev e JOIN key_idf k USING (kind, key) "
+                f"WHERE (k.key_accounts <= {int(params.rare_key_accounts)}) = {rare}"
+            ).to_arrow_table()
+            for rare in (True, False)
+        }
+    finally:
+        con.unregister("_ev")
+    common = engine.key_pairs(split[False], PairParams(params.window, params.max_neighbours))
+    rare = engine.key_pairs(split[True], PairParams(max(params.window, params.rare_window), params.max_neighbours))
+    return PairResult(
+        pa.concat_tables([common.key_pairs, rare.key_pairs]),
+        common.capped_events + rare.capped_events,
+        common.capped_keys + rare.capped_keys,
+    )
+
+
+def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    con.register(f"_{name}_arrow", table)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}_arrow")
+    con.unregister(f"_{name}_arrow")
+
+
+def _weights_sql() -> str:
+    return "CASE kind " + " ".join(f"WHEN '{k}' THEN {w}" for k, w in KIND_WEIGHTS.items()) + " ELSE 1.0 END"
+
+
+def compute_pairs(
+    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, params: CoordinationParams
+) -> CoordinationRun:
+    """Steps 1-5: events, key pairs, rarity, chance, traces; leaves tables `events`, `key_idf`, `key_pairs`,
+    `pair_stats` and `edges` in `con`."""
+    prepare_posts(con)
+    event_params = EventParams(
+        kinds=params.kinds, min_text_chars=params.events.min_text_chars, neardup=params.events.neardup
+    )
+    events = build_events(con, event_params)
+    _register(con, "events", events)
+    by_kind = dict(con.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind").fetchall())
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE key_idf AS
+        SELECT kind, key, count(DISTINCT aid) AS key_accounts,
+          ln((SELECT count(*) FROM acct) / count(DISTINCT aid)) * ({_weights_sql()}) AS idf
+        FROM events GROUP BY kind, key
+        """
+    )
+    observed = _key_pairs(con, engine, events, params)
+    _register(con, "key_pairs", observed.key_pairs)
+    con.execute("CREATE OR REPLACE TEMP TABLE null_keys (aid_a BIGINT, aid_b BIGINT, round INTEGER, n_keys BIGINT)")
+    for round_ in range(params.null_rounds):
+        shuffled = _shuffled_events(con, events, params.seed + round_)
+        null_pairs = _key_pairs(con, engine, shuffled, params).key_pairs
+        con.register("_null", null_pairs)
+        con.execute(
+            f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, count(DISTINCT (pid_a, pid_b)) FROM _null "
+            "SEMI JOIN key_pairs USING (aid_a, aid_b) GROUP BY aid_a, aid_b"
+        )
+        con.unregister("_null")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE pair_stats AS
+        WITH moments AS (
+          -- one pair of posts can share several keys (a repost also mentions the author; a copied text carries
+          -- its tag): that is one co-action, weighed by its rarest key
+          SELECT aid_a, aid_b, pid_a, pid_b, max(idf) AS idf, sum(co_actions) AS co_actions,
+            min(first_t) AS first_t, max(last_t) AS last_t, min(min_gap) AS gap, list(kind) AS kinds
+          FROM key_pairs JOIN key_idf USING (kind, key)
+          GROUP BY aid_a, aid_b, pid_a, pid_b
+        ), per_pair AS (
+          SELECT aid_a, aid_b, count(*) AS n_keys, sum(co_actions) AS co_actions, sum(idf) AS weight,
+            min(first_t) AS first_t, max(last_t) AS last_t, median(gap) AS median_gap,
+            array_to_string(list_sort(list_distinct(flatten(list(kinds)))), ',') AS kinds
+          FROM moments
+          GROUP BY aid_a, aid_b
+        ), chance AS (
+          SELECT aid_a, aid_b, sum(n_keys) / {max(params.null_rounds, 1)} AS null_keys FROM null_keys GROUP BY ALL
+        ), activity AS (
+          SELECT aid, count(*) AS posts FROM post_ref GROUP BY aid
+        )
+        SELECT p.*, coalesce(c.null_keys, 0) AS null_keys,
+          p.n_keys / least(na.posts, nb.posts) AS affinity
+        FROM per_pair p LEFT JOIN chance c USING (aid_a, aid_b)
+        JOIN activity na ON na.aid = p.aid_a JOIN activity nb ON nb.aid = p.aid_b
+        """
+    )
+    _trace_pairs(con, params)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE edges AS
+        SELECT coalesce(p.aid_a, t.aid_a) AS aid_a, coalesce(p.aid_b, t.aid_b) AS aid_b,
+          coalesce(p.weight, 0) + coalesce(t.similarity * t.shared_uses, 0) AS weight,
+          p.n_keys, p.null_keys, p.co_actions, p.first_t, p.last_t, p.median_gap,
+          p.kinds, p.affinity, t.similarity AS trace_similarity, t.shared_uses AS trace_uses
+        FROM (SELECT * FROM pair_stats
+              WHERE n_keys >= {params.min_keys} AND n_keys >= {params.min_lift} * null_keys
+                AND affinity >= {params.min_affinity}) p
+        FULL OUTER JOIN trace_pairs t USING (aid_a, aid_b)
+        """
+    )
+    edges = int(con.execute("SELECT count(*) FROM edges").fetchall()[0][0])
+    return CoordinationRun(
+        con=con,
+        params=params,
+        events=events.num_rows,
+        events_by_kind={str(k): int(v) for k, v in by_kind.items()},
+        key_pairs=observed.key_pairs.num_rows,
+        capped_events=observed.capped_events,
+        capped_keys=observed.capped_keys,
+        edges=edges,
+        clusters=0,
+    )
+
+
+def _trace_pairs(con: duckdb.DuckDBPyConnection, params: CoordinationParams) -> None:
+    """Cosine of TF-IDF account vectors, for pairs that repeatedly used the same rare keys, whenever they did.
+
+    Proposed by `trace_min_uses` shared uses of rare keys (a key both used twice counts twice): one shared link
+    is chance, the same contact pushed again and again by both is not. Domains do not propose pairs, since a
+    domain only repeats its URL.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE trace_pairs AS
+        WITH vec AS (
+          SELECT e.aid, e.kind, e.key, count(*) AS uses, count(*) * any_value(k.idf) AS w,
+            any_value(k.key_accounts) AS key_accounts
+          FROM events e JOIN key_idf k USING (kind, key)
+          GROUP BY e.aid, e.kind, e.key
+        ), norms AS (
+          SELECT aid, sqrt(sum(w * w)) AS norm FROM vec GROUP BY aid
+        ), rare AS (
+          SELECT * FROM vec
+          WHERE key_accounts BETWEEN 2 AND {int(params.trace_max_key_accounts)} AND w > 0 AND kind <> 'domain'
+        ), dots AS (
+          SELECT a.aid AS aid_a, b.aid AS aid_b, sum(a.w * b.w) AS dot, count(*) AS shared_keys,
+            sum(least(a.uses, b.uses)) AS shared_uses
+          FROM rare a JOIN rare b ON a.kind = b.kind AND a.key = b.key AND a.aid < b.aid
+          GROUP BY a.aid, b.aid
+          HAVING sum(least(a.uses, b.uses)) >= {int(params.trace_min_uses)}
+        )
+        SELECT aid_a, aid_b, dot / (na.norm * nb.norm) AS similarity, shared_keys, shared_uses
+        FROM dots JOIN norms na ON na.aid = aid_a JOIN norms nb ON nb.aid = aid_b
+        WHERE dot / (na.norm * nb.norm) >= {float(params.trace_min_similarity)}
+        """
+    )
+
+
+def cluster_accounts(run: CoordinationRun) -> list[list[int]]:
+    """Leiden communities of the edge graph, largest first, that are groups rather than chance chains.
+
+    A community is kept when it has `min_cluster_size` members and more internal edges than members: pairs that
+    met by chance link up as trees and chains, accounts that act as one link up densely.
+    """
+    con, params = run.con, run.params
+    rows = con.execute("SELECT aid_a, aid_b, weight FROM edges WHERE weight > 0").fetchall()
+    if not rows:
+        return []
+    vertices = sorted({a for a, _, _ in rows} | {b for _, b, _ in rows})
+    index = {v: i for i, v in enumerate(vertices)}
+    graph = ig.Graph(n=len(vertices), edges=[(index[a], index[b]) for a, b, _ in rows])
+    graph.es["weight"] = [float(w) for _, _, w in rows]
+    partition = leidenalg.find_partition(
+        graph,
+        leidenalg.RBConfigurationVertexPartition,
+        weights="weight",
+        resolution_parameter=params.resolution,
+        seed=params.seed,
+    )
+    clusters = []
+    for members in partition:
+        if len(members) < params.min_cluster_size:
+            continue
+        internal = graph.subgraph(members).ecount()
+        if internal < len(members):
+            continue
+        clusters.append(sorted(vertices[i] for i in members))
+    clusters.sort(key=lambda c: (-len(c), c[0]))
+    return clusters
+
+
+def cluster_score(n_members: int, internal_edges: int, mean_weight: float) -> float:
+    """How sure: dense groups whose pairs share much rare evidence score near 1; loose or thin groups low."""
+    possible = n_members * (n_members - 1) / 2
+    density = min(1.0, internal_edges / possible) if possible else 0.0
+    return round(math.sqrt(density) * (1.0 - math.exp(-mean_weight / 10.0)), 4)

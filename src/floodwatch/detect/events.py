@@ -1,0 +1,137 @@
+"""Posts -> co-action events: which account touched which key when.
+
+Kinds and keys (docs/coordination.md explains each):
+
+| kind         | key                                         | from                      |
+|--------------|---------------------------------------------|---------------------------|
+| same_text    | hash of the normalised text                 | original posts            |
+| similar_text | near-duplicate cluster of the text          | original posts            |
+| url          | normalised URL                              | original posts            |
+| domain       | host without `www.`                         | original posts            |
+| repost       | platform + reposted post id                 | reposts                   |
+| reply        | platform + replied-to post id               | replies                   |
+| hashtag      | lower-cased hashtag (across platforms)      | every post                |
+| mention      | platform + lower-cased mentioned account    | every post                |
+
+Text and links count only on original posts: a repost copies its original's text and links, so counting them
+would turn every repost into a second, weaker copy of the `repost` event.
+Texts shorter than `min_text_chars` after normalisation ("ok", "转发微博") are not evidence of anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from floodwatch.detect import neardup
+from floodwatch.engines.base import EVENT_SCHEMA
+from floodwatch.ingest.normalize import MENTION, URL_PATTERN, sql_str
+
+KINDS = ("same_text", "similar_text", "url", "domain", "repost", "reply", "hashtag", "mention")
+TEXT_KINDS = ("same_text", "similar_text")
+
+# The text as compared for same_text: lower case, without links and @mentions, whitespace collapsed.
+NORMALISED_TEXT = (
+    "trim(regexp_replace(regexp_replace(regexp_replace(lower(coalesce(text, '')), "
+    f"{sql_str(URL_PATTERN)}, ' ', 'g'), {sql_str(MENTION)}, ' ', 'g'), '\\s+', ' ', 'g'))"
+)
+
+
+@dataclass(frozen=True)
+class EventParams:
+    kinds: tuple[str, ...] = KINDS
+    min_text_chars: int = 12
+    neardup: neardup.NearDupParams = field(default_factory=lambda: neardup.NearDupParams())
+
+
+def prepare_posts(con: duckdb.DuckDBPyConnection, where: str = "true") -> None:
+    """Number accounts (`acct`) and posts (`post_ref`) so events carry small integer ids."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE post_ref AS
+        SELECT row_number() OVER (ORDER BY platform, post_id) - 1 AS pid, *, epoch(created_at) AS t
+        FROM posts WHERE {where};
+        CREATE OR REPLACE TEMP TABLE acct AS
+        SELECT row_number() OVER (ORDER BY platform, account_id) - 1 AS aid, platform, account_id
+        FROM (SELECT DISTINCT platform, account_id FROM post_ref);
+        CREATE OR REPLACE TEMP TABLE post_ref AS
+        SELECT p.*, a.aid FROM post_ref p JOIN acct a USING (platform, account_id);
+        """
+    )
+
+
+_EVENT_SQL = {
+    "same_text": f"""
+        SELECT aid, 'same_text' AS kind, md5(norm) AS key, t, pid FROM (
+          SELECT aid, t, pid, {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL)
+        WHERE length(norm) >= $min_chars""",
+    "url": """
+        SELECT aid, 'url' AS kind, u AS key, t, pid FROM (
+          SELECT aid, t, pid, unnest(list_distinct(urls)) AS u FROM post_ref WHERE repost_of IS NULL)""",
+    "domain": """
+        SELECT aid, 'domain' AS kind, d AS key, t, pid FROM (
+          SELECT aid, t, pid, unnest(list_distinct(list_transform(urls,
+            lambda u: regexp_replace(regexp_extract(u, '^[a-z0-9+.-]+://([^/:?#]+)', 1), '^www\\.', '')))) AS d
+          FROM post_ref WHERE repost_of IS NULL)
+        WHERE d <> ''""",
+    "repost": """
+        SELECT aid, 'repost' AS kind, platform || ':' || repost_of AS key, t, pid FROM post_ref
+        WHERE repost_of IS NOT NULL""",
+    "reply": """
+        SELECT aid, 'reply' AS kind, platform || ':' || reply_to AS key, t, pid FROM post_ref
+        WHERE reply_to IS NOT NULL""",
+    "hashtag": """
+        SELECT aid, 'hashtag' AS kind, h AS key, t, pid FROM (
+          SELECT aid, t, pid, unnest(list_distinct(list_transform(hashtags, lambda h: lower(h)))) AS h
+          FROM post_ref)""",
+    "mention": """
+        SELECT aid, 'mention' AS kind, platform || ':' || m AS key, t, pid FROM (
+          SELECT aid, t, pid, platform, unnest(list_distinct(list_transform(mentions, lambda m: lower(m)))) AS m
+          FROM post_ref)""",
+}
+
+
+def _similar_text_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> pa.Table:
+    """Near-duplicate clusters over the distinct normalised texts; each post gets its text's cluster."""
+    texts = con.sql(
+        f"SELECT DISTINCT norm FROM (SELECT {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL) "
+        "WHERE length(norm) >= $min_chars ORDER BY norm",
+        params={"min_chars": params.min_text_chars},
+    ).to_arrow_table()
+    column = texts.column("norm").combine_chunks() if texts.num_rows else pa.array([], type=pa.string())
+    clusters = neardup.near_duplicate_clusters(column, params.neardup)
+    mapping = pa.table({"norm": column, "cluster": pa.array(clusters.astype(np.int64))})
+    con.register("text_clusters", mapping)
+    try:
+        return con.sql(
+            f"""
+            SELECT aid, 'similar_text' AS kind, 'n' || cluster::VARCHAR AS key, t, pid
+            FROM (SELECT aid, t, pid, {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL)
+            JOIN text_clusters USING (norm) WHERE cluster >= 0
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister("text_clusters")
+
+
+def build_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> pa.Table:
+    """Events of the chosen kinds from `post_ref` (see prepare_posts), as EVENT_SCHEMA."""
+    unknown = sorted(set(params.kinds) - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown co-action kinds {unknown}; choose from {', '.join(KINDS)}")
+    parts: list[pa.Table] = []
+    for kind in params.kinds:
+        if kind == "similar_text":
+            parts.append(_similar_text_events(con, params))
+        else:
+            parts.append(
+                con.sql(
+                    _EVENT_SQL[kind], params={"min_chars": params.min_text_chars} if kind == "same_text" else None
+                ).to_arrow_table()
+            )
+    if not parts:
+        return EVENT_SCHEMA.empty_table()
+    return pa.concat_tables([p.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA) for p in parts])

@@ -1,0 +1,1 @@
+"""Co-action engines: one interface, interchangeable implementations (DuckDB by default)."""

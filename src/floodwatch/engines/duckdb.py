@@ -1,0 +1,81 @@
+"""The default co-action engine: DuckDB, in-process, streaming, within memory.
+
+Each event is numbered within its key by time; a window function finds the last event within `window` seconds,
+and each event is joined only with the events numbered after it up to that one (at most `max_neighbours`).
+That is an equi-join on (key, number), so the work is the size of the output, however hot a key is.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from floodwatch import duck
+from floodwatch.engines.base import KEY_PAIR_SCHEMA, PairParams, PairResult
+
+KEY_PAIRS_SQL = """
+WITH numbered AS (
+  SELECT aid, kind, key, t, pid,
+    row_number() OVER (PARTITION BY kind, key ORDER BY t, aid, pid) AS rn
+  FROM engine_events
+  WHERE (kind, key) IN (SELECT kind, key FROM engine_events GROUP BY ALL HAVING count(DISTINCT aid) > 1)
+), reach AS (
+  SELECT *, max(rn) OVER (PARTITION BY kind, key ORDER BY t
+      RANGE BETWEEN CURRENT ROW AND $window FOLLOWING) AS last_rn
+  FROM numbered
+), spans AS (
+  SELECT *, least(last_rn, rn + $k) AS stop, last_rn - rn > $k AS capped FROM reach
+), offsets AS (
+  SELECT aid, kind, key, t, pid, rn + unnest(range(1, stop - rn + 1)) AS other
+  FROM spans WHERE stop > rn
+), joined AS (
+  SELECT a.kind, a.key,
+    least(a.aid, b.aid) AS aid_a, greatest(a.aid, b.aid) AS aid_b,
+    a.t AS t1, b.t AS t2,
+    CASE WHEN a.aid < b.aid THEN a.pid ELSE b.pid END AS pid_a,
+    CASE WHEN a.aid < b.aid THEN b.pid ELSE a.pid END AS pid_b
+  FROM offsets a JOIN numbered b ON a.kind = b.kind AND a.key = b.key AND b.rn = a.other
+  WHERE a.aid <> b.aid
+)
+SELECT aid_a, aid_b, kind, key,
+  count(*) AS co_actions,
+  min(t1) AS first_t,
+  max(t2) AS last_t,
+  min(t2 - t1) AS min_gap,
+  -- the closest co-action's posts; ties go to the smallest post ids, so every engine picks the same
+  arg_min(pid_a, (t2 - t1, pid_a, pid_b)) AS pid_a,
+  arg_min(pid_b, (t2 - t1, pid_a, pid_b)) AS pid_b
+FROM joined
+GROUP BY aid_a, aid_b, kind, key
+"""
+
+CAPPED_SQL = """
+WITH numbered AS (
+  SELECT kind, key, t, row_number() OVER (PARTITION BY kind, key ORDER BY t, aid, pid) AS rn FROM engine_events
+), reach AS (
+  SELECT kind, key, rn, max(rn) OVER (PARTITION BY kind, key ORDER BY t
+      RANGE BETWEEN CURRENT ROW AND $window FOLLOWING) AS last_rn
+  FROM numbered
+)
+SELECT count(*) FILTER (WHERE last_rn - rn > $k), count(DISTINCT (kind, key)) FILTER (WHERE last_rn - rn > $k)
+FROM reach
+"""
+
+
+class DuckDBEngine:
+    name = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
+        self.con = con or duck.connect()
+
+    def key_pairs(self, events: pa.Table, params: PairParams) -> PairResult:
+        sql_params = {"window": float(params.window), "k": int(params.max_neighbours)}
+        self.con.register("engine_events", events)
+        try:
+            table = self.con.sql(KEY_PAIRS_SQL, params=sql_params).to_arrow_table()
+            capped_events, capped_keys = self.con.execute(CAPPED_SQL, sql_params).fetchall()[0]
+        finally:
+            self.con.unregister("engine_events")
+        return PairResult(
+            table.select(KEY_PAIR_SCHEMA.names).cast(KEY_PAIR_SCHEMA), int(capped_events), int(capped_keys)
+        )
