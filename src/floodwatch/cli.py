@@ -2,33 +2,44 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
-import tomllib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
 
 import orjson
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.table import Table
 
 from floodwatch import __version__
+from floodwatch.commands.common import (
+    DataDirOption,
+    check_zone,
+    column_map,
+    console,
+    errors,
+    fail,
+    print_ingest_report,
+    run_ingest,
+)
+from floodwatch.commands.detect import detect_app, print_clusters, write_coordination
+from floodwatch.detect.coordination import CoordinationParams, detect_coordination
 from floodwatch.duck import scalar
+from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.ingest.base import ReaderOptions
-from floodwatch.ingest.formats import AUTO, READERS, UnknownFormatError
-from floodwatch.ingest.pipeline import IngestReport, ingest
+from floodwatch.ingest.formats import AUTO, READERS
+from floodwatch.ingest.pipeline import IngestReport
 from floodwatch.sim import SimulationConfig, SimulationSummary, simulate
-from floodwatch.store.events import EventStore, StoreBusyError, resolve_data_dir
+from floodwatch.sim.evaluate import load_truth, score_accounts
+from floodwatch.store.events import EventStore, resolve_data_dir
 
 app = typer.Typer(
     name="floodwatch",
@@ -37,100 +48,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-console = Console()
-errors = Console(stderr=True)
-
-MAX_FILE_ROWS = 15
-
-DataDirOption = Annotated[
-    Optional[Path],
-    typer.Option("--data-dir", help="Event store folder [default: $FLOODWATCH_DATA_DIR or ./floodwatch-data]."),
-]
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code)
-
-
-def _column_map(pairs: list[str], mapping_file: Path | None) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    if mapping_file is not None:
-        try:
-            data = tomllib.loads(mapping_file.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise fail(f"cannot read mapping file {mapping_file}: {exc}") from None
-        columns = data.get("columns", data)
-        if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
-            raise fail(f'{mapping_file}: expected a [columns] table of canonical_name = "source column"')
-        mapping.update(columns)
-    for pair in pairs:
-        name, sep, column = pair.partition("=")
-        if not sep or not name.strip() or not column.strip():
-            raise fail(f"--map takes canonical=column, got {pair!r}")
-        mapping[name.strip()] = column.strip()
-    return mapping
-
-
-def print_ingest_report(report: IngestReport) -> None:
-    table = Table(title="Ingest", show_lines=False)
-    for col in ("file", "format", "read", "loaded", "duplicate", "quarantined"):
-        table.add_column(col, justify="right" if col not in ("file", "format") else "left")
-    # Many files: show the ones with the most set aside, then a line for the rest.
-    shown = sorted(report.files, key=lambda f: (-f.posts.quarantined - f.accounts.quarantined, str(f.path)))
-    shown = shown if len(shown) <= MAX_FILE_ROWS else shown[:MAX_FILE_ROWS]
-    for f in shown:
-        for label, counts in (("posts", f.posts), ("accounts", f.accounts)):
-            if counts.read or (label == "posts" and not f.accounts.read):
-                table.add_row(
-                    f"{f.path.name}" + (f" ({label})" if label != "posts" else ""),
-                    f.format,
-                    f"{counts.read:,}",
-                    f"{counts.loaded:,}",
-                    f"{counts.duplicate:,}",
-                    f"{counts.quarantined:,}",
-                )
-    if len(report.files) > len(shown):
-        table.add_row(f"… {len(report.files) - len(shown):,} more files", "", "", "", "", "")
-    p = report.posts
-    table.add_row("[bold]all posts", "", f"{p.read:,}", f"{p.loaded:,}", f"{p.duplicate:,}", f"{p.quarantined:,}")
-    console.print(table)
-    unreadable = [f for f in report.files if f.message]
-    for f in unreadable[:MAX_FILE_ROWS]:
-        errors.print(f"[yellow]warning:[/] {f.path}: {f.message}")
-    if len(unreadable) > MAX_FILE_ROWS:
-        errors.print(f"[yellow]warning:[/] … and {len(unreadable) - MAX_FILE_ROWS:,} more files could not be read")
-    if p.quarantined:
-        console.print(f"{p.quarantined:,} posts quarantined: see them with [bold]floodwatch quarantine[/].")
-
-
-def run_ingest(
-    data_dir: Path, inputs: list[Path], fmt: str, options: ReaderOptions, quiet: bool = False
-) -> IngestReport:
-    store = EventStore(data_dir)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        disable=quiet,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("ingest", total=None)
-
-        def on_progress(path: Path, done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total, description=f"ingest {path.name}")
-
-        try:
-            return ingest(store, inputs, fmt, options, on_progress)
-        except FileNotFoundError as exc:
-            raise fail(str(exc)) from None
-        except StoreBusyError as exc:
-            raise fail(str(exc)) from None
-        except UnknownFormatError as exc:
-            raise fail(str(exc)) from None
+app.add_typer(detect_app, name="detect")
 
 
 @app.command("ingest")
@@ -163,21 +81,12 @@ def ingest_command(
       floodwatch ingest export.csv --format csv --map post_id=id --map account_id=user --map created_at=time
     """
     options = ReaderOptions(
-        platform=platform, column_map=_column_map(map_, mapping), naive_timezone=tz, chunk_rows=chunk_rows
+        platform=platform, column_map=column_map(map_, mapping), naive_timezone=tz, chunk_rows=chunk_rows
     )
     if tz is not None:
-        _check_zone(tz)
+        check_zone(tz)
     report = run_ingest(resolve_data_dir(data_dir), inputs, fmt, options)
     print_ingest_report(report)
-
-
-def _check_zone(name: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise fail(f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai or UTC)") from None
 
 
 @app.command("stats")
@@ -292,8 +201,6 @@ def demo_command(
 
     Starts from an empty store in OUT/data every time, so the figures are those of this run.
     """
-    import shutil
-
     started = time.monotonic()
     sim_dir, data_dir = out / "sim", out / "data"
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -303,22 +210,42 @@ def demo_command(
         f"{summary.posts:,} posts, {summary.accounts:,} accounts, {summary.groups} planted groups in {sim_dir}"
     )
     console.rule("[bold]2. ingest")
-    inputs = [summary.files["posts"], summary.files["accounts"]]
-    report = run_ingest(data_dir, inputs, AUTO, ReaderOptions())
+    report = run_ingest(data_dir, [summary.files["posts"], summary.files["accounts"]], AUTO, ReaderOptions())
     print_ingest_report(report)
-    console.rule("[bold]3. store")
-    stats_command(data_dir)
-    outputs = write_demo_summary(out, summary, report)
+    console.rule("[bold]3. detect coordination")
+    store = EventStore(data_dir)
+    con = store.connect()
+    with console.status("detecting coordination…"):
+        result = detect_coordination(con, DuckDBEngine(con), CoordinationParams(seed=seed))
+    con.close()
+    print_clusters(result, limit=8)
+    written = write_coordination(result, out / "coordination", ["gexf", "graphml"])
+    flagged = {(r["platform"], r["account_id"]) for r in result.accounts.to_pylist()}
+    scores = score_accounts(flagged, load_truth(sim_dir))
+    console.print(
+        f"against the planted truth: precision {scores.precision:.3f}, recall {scores.recall:.3f}, "
+        f"F1 {scores.f1:.3f}; {scores.decoys_flagged} of {scores.decoy_accounts} viral-decoy accounts flagged"
+    )
+    outputs = write_demo_summary(out, summary, report, result.summary(), asdict(scores))
     console.rule("[bold]done")
-    console.print(f"finished in {time.monotonic() - started:.1f} s; summary in {outputs}")
+    console.print(f"finished in {time.monotonic() - started:.1f} s")
+    console.print(f"outputs: {', '.join(str(p) for p in written)}; summary {outputs}")
     console.print(f"explore further: floodwatch stats --data-dir {data_dir}")
 
 
-def write_demo_summary(out: Path, summary: SimulationSummary, report: IngestReport) -> Path:
+def write_demo_summary(
+    out: Path,
+    summary: SimulationSummary,
+    report: IngestReport,
+    coordination: dict[str, object],
+    scores: dict[str, object],
+) -> Path:
     path = out / "summary.json"
     payload = {
         "simulation": {"posts": summary.posts, "accounts": summary.accounts, "groups": summary.groups},
         "ingest": {"posts": asdict(report.posts), "accounts": asdict(report.accounts)},
+        "coordination": coordination,
+        "coordination_vs_truth": scores,
     }
     path.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2))
     return path

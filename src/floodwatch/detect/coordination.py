@@ -29,7 +29,9 @@ import leidenalg
 import pyarrow as pa
 
 from floodwatch.detect.events import KINDS, EventParams, build_events, prepare_posts
+from floodwatch.detect.explain import ClusterReport, explain_cluster
 from floodwatch.engines.base import CoactionEngine, PairParams, PairResult
+from floodwatch.schema import Finding, Subject
 
 DETECTOR = "coordination"
 VERSION = "0.1.0"
@@ -41,6 +43,7 @@ KIND_WEIGHTS = {
     "similar_text": 1.0,
     "url": 1.0,
     "domain": 0.5,
+    "contact": 1.0,
     "repost": 1.0,
     "reply": 1.0,
     "hashtag": 0.5,
@@ -309,3 +312,110 @@ def cluster_score(n_members: int, internal_edges: int, mean_weight: float) -> fl
     possible = n_members * (n_members - 1) / 2
     density = min(1.0, internal_edges / possible) if possible else 0.0
     return round(math.sqrt(density) * (1.0 - math.exp(-mean_weight / 10.0)), 4)
+
+
+@dataclass
+class CoordinationResult:
+    run: CoordinationRun
+    clusters: list[ClusterReport]
+    accounts: pa.Table  # platform, account_id, cluster_id, score
+    edges: pa.Table  # platform_a, account_a, platform_b, account_b, weight, kinds
+    findings: list[Finding]
+
+    def summary(self) -> dict[str, Any]:
+        run = self.run
+        return {
+            "events": run.events,
+            "events_by_kind": run.events_by_kind,
+            "key_pairs": run.key_pairs,
+            "capped_events": run.capped_events,
+            "capped_keys": run.capped_keys,
+            "edges": run.edges,
+            "clusters": len(self.clusters),
+            "accounts_in_clusters": self.accounts.num_rows,
+        }
+
+
+def _edges_table(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    return con.sql(
+        """
+        SELECT a.platform AS platform_a, a.account_id AS account_a, b.platform AS platform_b, b.account_id AS account_b,
+          round(e.weight, 4) AS weight,
+          array_to_string(list_filter([e.kinds, CASE WHEN e.trace_similarity IS NOT NULL THEN 'trace' END],
+            lambda x: x IS NOT NULL), ',') AS kinds
+        FROM edges e JOIN acct a ON a.aid = e.aid_a JOIN acct b ON b.aid = e.aid_b
+        WHERE e.weight > 0
+        ORDER BY platform_a, account_a, platform_b, account_b
+        """
+    ).to_arrow_table()
+
+
+def _member_scores(con: duckdb.DuckDBPyConnection, members: list[int], cluster_score_: float) -> dict[int, float]:
+    """A member's score: the cluster's, scaled by how much of the cluster it is linked to."""
+    degree = dict(
+        con.execute(
+            """
+            SELECT aid, count(*) FROM (
+              SELECT aid_a AS aid FROM edges WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))
+              UNION ALL
+              SELECT aid_b FROM edges WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))
+            ) GROUP BY aid
+            """,
+            [members],
+        ).fetchall()
+    )
+    others = max(1, len(members) - 1)
+    return {a: round(cluster_score_ * math.sqrt(min(1.0, degree.get(a, 0) / others)), 4) for a in members}
+
+
+def detect_coordination(
+    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, params: CoordinationParams | None = None
+) -> CoordinationResult:
+    """The whole detector on the `posts` (and optional `accounts`) views of `con`."""
+    params = params or CoordinationParams()
+    run = compute_pairs(con, engine, params)
+    clusters = cluster_accounts(run)
+    reports: list[ClusterReport] = []
+    rows: list[dict[str, Any]] = []
+    scored = []
+    for members in clusters:
+        internal = con.execute(
+            "SELECT count(*), avg(weight) FROM edges "
+            "WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))",
+            [members],
+        ).fetchall()[0]
+        scored.append((cluster_score(len(members), int(internal[0]), float(internal[1] or 0.0)), members))
+    scored.sort(key=lambda item: (-item[0], -len(item[1]), item[1][0]))
+    names = dict(con.execute("SELECT aid, platform || '\x1f' || account_id FROM acct").fetchall()) if scored else {}
+    for number, (score, members) in enumerate(scored, start=1):
+        cluster_id = f"C{number:03d}"
+        reports.append(explain_cluster(con, cluster_id, members, score))
+        for aid, member_score in _member_scores(con, members, score).items():
+            platform, account_id = str(names[aid]).split("\x1f", 1)
+            rows.append(
+                {"platform": platform, "account_id": account_id, "cluster_id": cluster_id, "score": member_score}
+            )
+    run.clusters = len(reports)
+    accounts = pa.Table.from_pylist(rows, schema=ACCOUNTS_SCHEMA) if rows else ACCOUNTS_SCHEMA.empty_table()
+    findings = [to_finding(r, params) for r in reports]
+    return CoordinationResult(run, reports, accounts, _edges_table(con), findings)
+
+
+ACCOUNTS_SCHEMA = pa.schema(
+    [("platform", pa.string()), ("account_id", pa.string()), ("cluster_id", pa.string()), ("score", pa.float64())]
+)
+
+
+def to_finding(report: ClusterReport, params: CoordinationParams) -> Finding:
+    return Finding(
+        kind="coordination_cluster",
+        score=min(1.0, max(0.0, report.score)),
+        subjects=tuple(Subject("account", m["platform"], m["account_id"]) for m in report.members),
+        start=report.start,
+        end=report.end,
+        explanation=report.explanation,
+        evidence={"cluster_id": report.cluster_id, **report.evidence},
+        detector=DETECTOR,
+        detector_version=VERSION,
+        parameters=params.parameters(),
+    )

@@ -8,6 +8,7 @@ Kinds and keys (docs/coordination.md explains each):
 | similar_text | near-duplicate cluster of the text          | original posts            |
 | url          | normalised URL                              | original posts            |
 | domain       | host without `www.`                         | original posts            |
+| contact      | contact handle, phone, invite code (diversion.py) | original posts      |
 | repost       | platform + reposted post id                 | reposts                   |
 | reply        | platform + replied-to post id               | replies                   |
 | hashtag      | lower-cased hashtag (across platforms)      | every post                |
@@ -27,10 +28,11 @@ import numpy as np
 import pyarrow as pa
 
 from floodwatch.detect import neardup
+from floodwatch.detect.diversion import destinations_sql
 from floodwatch.engines.base import EVENT_SCHEMA
 from floodwatch.ingest.normalize import MENTION, URL_PATTERN, sql_str
 
-KINDS = ("same_text", "similar_text", "url", "domain", "repost", "reply", "hashtag", "mention")
+KINDS = ("same_text", "similar_text", "url", "domain", "contact", "repost", "reply", "hashtag", "mention")
 TEXT_KINDS = ("same_text", "similar_text")
 
 # The text as compared for same_text: lower case, without links and @mentions, whitespace collapsed.
@@ -77,6 +79,9 @@ _EVENT_SQL = {
             lambda u: regexp_replace(regexp_extract(u, '^[a-z0-9+.-]+://([^/:?#]+)', 1), '^www\\.', '')))) AS d
           FROM post_ref WHERE repost_of IS NULL)
         WHERE d <> ''""",
+    "contact": f"""
+        SELECT aid, 'contact' AS kind, d AS key, t, pid FROM (
+          SELECT aid, t, pid, unnest({destinations_sql("text")}) AS d FROM post_ref WHERE repost_of IS NULL)""",
     "repost": """
         SELECT aid, 'repost' AS kind, platform || ':' || repost_of AS key, t, pid FROM post_ref
         WHERE repost_of IS NOT NULL""",

@@ -1,0 +1,1 @@
+"""The commands of the `floodwatch` CLI, grouped by stage."""

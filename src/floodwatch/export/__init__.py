@@ -1,0 +1,1 @@
+"""Exports of detector output for other tools: CSV, Parquet, GEXF and GraphML (Gephi), JSON."""
