@@ -61,7 +61,7 @@ class CoordinationParams:
     kinds: tuple[str, ...] = KINDS
     max_neighbours: int = 50
     min_keys: int = 2
-    min_lift: float = 3.0
+    min_lift: float = 2.0
     min_affinity: float = 0.25  # co-actions / posts of the less active account of the pair
     null_rounds: int = 2
     trace_min_similarity: float = 0.6
@@ -143,6 +143,11 @@ def _key_pairs(
     )
 
 
+# Distinct co-acting moments of a pair: the posts of the less involved account that co-acted on any key. A repost
+# that also mentions its author is one moment, not two; the same tag pushed together in three waves is three.
+MOMENTS = "least(len(list_distinct(flatten(list(pids_a)))), len(list_distinct(flatten(list(pids_b)))))"
+
+
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     con.register(f"_{name}_arrow", table)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}_arrow")
@@ -181,25 +186,20 @@ def compute_pairs(
         null_pairs = _key_pairs(con, engine, shuffled, params).key_pairs
         con.register("_null", null_pairs)
         con.execute(
-            f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, count(DISTINCT (pid_a, pid_b)) FROM _null "
+            f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, {MOMENTS} FROM _null "
             "SEMI JOIN key_pairs USING (aid_a, aid_b) GROUP BY aid_a, aid_b"
         )
         con.unregister("_null")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE pair_stats AS
-        WITH moments AS (
-          -- one pair of posts can share several keys (a repost also mentions the author; a copied text carries
-          -- its tag): that is one co-action, weighed by its rarest key
-          SELECT aid_a, aid_b, pid_a, pid_b, max(idf) AS idf, sum(co_actions) AS co_actions,
-            min(first_t) AS first_t, max(last_t) AS last_t, min(min_gap) AS gap, list(kind) AS kinds
+        WITH per_pair AS (
+          SELECT aid_a, aid_b, {MOMENTS} AS n_keys, sum(co_actions) AS co_actions,
+            -- distinct moments, each weighed by the mean rarity of the keys the pair shared
+            {MOMENTS} * sum(idf * least(len(pids_a), len(pids_b))) / sum(least(len(pids_a), len(pids_b))) AS weight,
+            min(first_t) AS first_t, max(last_t) AS last_t, median(min_gap) AS median_gap,
+            string_agg(DISTINCT kind, ',' ORDER BY kind) AS kinds
           FROM key_pairs JOIN key_idf USING (kind, key)
-          GROUP BY aid_a, aid_b, pid_a, pid_b
-        ), per_pair AS (
-          SELECT aid_a, aid_b, count(*) AS n_keys, sum(co_actions) AS co_actions, sum(idf) AS weight,
-            min(first_t) AS first_t, max(last_t) AS last_t, median(gap) AS median_gap,
-            array_to_string(list_sort(list_distinct(flatten(list(kinds)))), ',') AS kinds
-          FROM moments
           GROUP BY aid_a, aid_b
         ), chance AS (
           SELECT aid_a, aid_b, sum(n_keys) / {max(params.null_rounds, 1)} AS null_keys FROM null_keys GROUP BY ALL

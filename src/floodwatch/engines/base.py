@@ -43,6 +43,8 @@ KEY_PAIR_SCHEMA = pa.schema(
         ("min_gap", pa.float64()),  # seconds between the closest two events of the pair on this key
         ("pid_a", pa.int64()),  # one post of each account behind the closest co-action
         ("pid_b", pa.int64()),
+        ("pids_a", pa.list_(pa.int64())),  # every post of each account that co-acted on this key, sorted
+        ("pids_b", pa.list_(pa.int64())),
     ]
 )
 

@@ -44,7 +44,9 @@ SELECT aid_a, aid_b, kind, key,
   min(t2 - t1) AS min_gap,
   -- the closest co-action's posts; ties go to the smallest post ids, so every engine picks the same
   arg_min(pid_a, (t2 - t1, pid_a, pid_b)) AS pid_a,
-  arg_min(pid_b, (t2 - t1, pid_a, pid_b)) AS pid_b
+  arg_min(pid_b, (t2 - t1, pid_a, pid_b)) AS pid_b,
+  list_sort(list(DISTINCT pid_a)) AS pids_a,
+  list_sort(list(DISTINCT pid_b)) AS pids_b
 FROM joined
 GROUP BY aid_a, aid_b, kind, key
 """
@@ -52,6 +54,7 @@ GROUP BY aid_a, aid_b, kind, key
 CAPPED_SQL = """
 WITH numbered AS (
   SELECT kind, key, t, row_number() OVER (PARTITION BY kind, key ORDER BY t, aid, pid) AS rn FROM engine_events
+  WHERE (kind, key) IN (SELECT kind, key FROM engine_events GROUP BY ALL HAVING count(DISTINCT aid) > 1)
 ), reach AS (
   SELECT kind, key, rn, max(rn) OVER (PARTITION BY kind, key ORDER BY t
       RANGE BETWEEN CURRENT ROW AND $window FOLLOWING) AS last_rn

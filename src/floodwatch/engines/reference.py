@@ -45,15 +45,21 @@ class ReferenceEngine:
                             "min_gap": t2 - t1,
                             "pid_a": lo[1],
                             "pid_b": hi[1],
+                            "pids_a": set(),
+                            "pids_b": set(),
                         },
                     )
                     entry["co_actions"] += 1
+                    entry["pids_a"].add(lo[1])
+                    entry["pids_b"].add(hi[1])
                     entry["first_t"] = min(entry["first_t"], t1)
                     entry["last_t"] = max(entry["last_t"], t2)
                     if (t2 - t1, lo[1], hi[1]) < (entry["min_gap"], entry["pid_a"], entry["pid_b"]):
                         entry.update(min_gap=t2 - t1, pid_a=lo[1], pid_b=hi[1])
         rows = [
-            {"aid_a": a, "aid_b": b, "kind": kind, "key": key, **values} for (a, b, kind, key), values in pairs.items()
+            {"aid_a": a, "aid_b": b, "kind": kind, "key": key, **values}
+            | {"pids_a": sorted(values["pids_a"]), "pids_b": sorted(values["pids_b"])}
+            for (a, b, kind, key), values in pairs.items()
         ]
         table = pa.Table.from_pylist(rows, schema=KEY_PAIR_SCHEMA) if rows else KEY_PAIR_SCHEMA.empty_table()
         return PairResult(table, capped_events, len(capped_keys))
