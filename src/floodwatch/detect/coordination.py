@@ -198,7 +198,9 @@ def compute_pairs(
             -- distinct moments, each weighed by the mean rarity of the keys the pair shared
             {MOMENTS} * sum(idf * least(len(pids_a), len(pids_b))) / sum(least(len(pids_a), len(pids_b))) AS weight,
             min(first_t) AS first_t, max(last_t) AS last_t, median(min_gap) AS median_gap,
-            string_agg(DISTINCT kind, ',' ORDER BY kind) AS kinds
+            string_agg(DISTINCT kind, ',' ORDER BY kind) AS kinds,
+            bool_or(kind IN ('url', 'contact', 'same_text', 'similar_text')
+                    AND key_accounts <= {params.rare_key_accounts}) AS rare_destination
           FROM key_pairs JOIN key_idf USING (kind, key)
           GROUP BY aid_a, aid_b
         ), chance AS (
@@ -221,8 +223,8 @@ def compute_pairs(
           p.n_keys, p.null_keys, p.co_actions, p.first_t, p.last_t, p.median_gap,
           p.kinds, p.affinity, t.similarity AS trace_similarity, t.shared_uses AS trace_uses
         FROM (SELECT * FROM pair_stats
-              WHERE n_keys >= {params.min_keys} AND n_keys >= {params.min_lift} * null_keys
-                AND affinity >= {params.min_affinity}) p
+              WHERE n_keys >= {params.min_lift} * null_keys AND affinity >= {params.min_affinity}
+                AND (n_keys >= {params.min_keys} OR (affinity >= 0.5 AND rare_destination))) p
         FULL OUTER JOIN trace_pairs t USING (aid_a, aid_b)
         """
     )
@@ -277,8 +279,8 @@ def _trace_pairs(con: duckdb.DuckDBPyConnection, params: CoordinationParams) -> 
 def cluster_accounts(run: CoordinationRun) -> list[list[int]]:
     """Leiden communities of the edge graph, largest first, that are groups rather than chance chains.
 
-    A community is kept when it has `min_cluster_size` members and more internal edges than members: pairs that
-    met by chance link up as trees and chains, accounts that act as one link up densely.
+    A community is kept when its 2-core has `min_cluster_size` members and more internal edges than members:
+    pairs that met by chance link up as trees and chains, accounts that act as one link up densely.
     """
     con, params = run.con, run.params
     rows = con.execute("SELECT aid_a, aid_b, weight FROM edges WHERE weight > 0").fetchall()
@@ -296,7 +298,11 @@ def cluster_accounts(run: CoordinationRun) -> list[list[int]]:
         seed=params.seed,
     )
     clusters = []
-    for members in partition:
+    for community in partition:
+        # Members hanging on by one edge (chains of chance meetings attached to a real group) are trimmed:
+        # only the 2-core of the community is kept.
+        sub = graph.subgraph(community)
+        members = [community[i] for i, core in enumerate(sub.coreness()) if core >= 2]
         if len(members) < params.min_cluster_size:
             continue
         internal = graph.subgraph(members).ecount()
@@ -305,6 +311,57 @@ def cluster_accounts(run: CoordinationRun) -> list[list[int]]:
         clusters.append(sorted(vertices[i] for i in members))
     clusters.sort(key=lambda c: (-len(c), c[0]))
     return clusters
+
+
+def expand_clusters(
+    con: duckdb.DuckDBPyConnection, clusters: list[list[int]], params: CoordinationParams
+) -> list[list[int]]:
+    """Attach part-time members: accounts that, in at least `min_keys` of their own posts, co-acted with at least
+    `min_keys` members of a cluster on keys that cluster owns (keys most of whose accounts are its members: its
+    tag, its link, its texts, the posts it amplifies).
+
+    A part-timer posts for the group now and then among many ordinary posts, so no single pair with a member is
+    strong enough; together, its repeated co-action on the group's own keys is.
+    """
+    if not clusters:
+        return clusters
+    membership = pa.table(
+        {
+            "aid": pa.array([a for c in clusters for a in c], type=pa.int64()),
+            "cluster": pa.array([i for i, c in enumerate(clusters) for _ in c], type=pa.int64()),
+        }
+    )
+    con.register("_members", membership)
+    try:
+        rows = con.execute(
+            f"""
+            WITH owned AS (
+              SELECT m.cluster, e.kind, e.key FROM events e JOIN _members m USING (aid)
+              JOIN key_idf k USING (kind, key)
+              GROUP BY m.cluster, e.kind, e.key, k.key_accounts
+              HAVING count(DISTINCT e.aid) * 2 >= k.key_accounts
+            ), links AS (
+              SELECT m.cluster, CASE WHEN m.aid = p.aid_a THEN p.aid_b ELSE p.aid_a END AS outsider, m.aid AS member,
+                CASE WHEN m.aid = p.aid_a THEN p.pids_b ELSE p.pids_a END AS outsider_posts
+              FROM key_pairs p JOIN _members m ON m.aid IN (p.aid_a, p.aid_b)
+              JOIN owned o ON o.cluster = m.cluster AND o.kind = p.kind AND o.key = p.key
+            )
+            SELECT outsider, arg_max(cluster, n_posts) FROM (
+              SELECT cluster, outsider, count(DISTINCT member) AS partners,
+                len(list_distinct(flatten(list(outsider_posts)))) AS n_posts
+              FROM links WHERE outsider NOT IN (SELECT aid FROM _members)
+              GROUP BY cluster, outsider
+              HAVING count(DISTINCT member) >= {int(params.min_keys)}
+                AND len(list_distinct(flatten(list(outsider_posts)))) >= {int(params.min_keys)}
+            ) GROUP BY outsider
+            """
+        ).fetchall()
+    finally:
+        con.unregister("_members")
+    expanded = [list(c) for c in clusters]
+    for outsider, cluster in rows:
+        expanded[int(cluster)].append(int(outsider))
+    return [sorted(c) for c in expanded]
 
 
 def cluster_score(n_members: int, internal_edges: int, mean_weight: float) -> float:
@@ -374,7 +431,7 @@ def detect_coordination(
     """The whole detector on the `posts` (and optional `accounts`) views of `con`."""
     params = params or CoordinationParams()
     run = compute_pairs(con, engine, params)
-    clusters = cluster_accounts(run)
+    clusters = expand_clusters(con, cluster_accounts(run), params)
     reports: list[ClusterReport] = []
     rows: list[dict[str, Any]] = []
     scored = []
