@@ -103,6 +103,8 @@ def ingest(
     committed atomically, so a killed ingest keeps whole batches only.
     """
     options = options or ReaderOptions()
+    if fmt != AUTO:
+        reader_for(Path(), fmt)  # an unknown format name is a usage error, before anything is read
     files = expand_inputs(paths)
     for f in files:
         if not f.is_file():
