@@ -67,7 +67,7 @@ def ingest_command(
     tz: Annotated[
         Optional[str], typer.Option("--tz", help="Zone of timestamps without offset [default: the format's].")
     ] = None,
-    chunk_rows: Annotated[int, typer.Option(help="Records per committed batch.", min=1)] = 200_000,
+    chunk_rows: Annotated[int, typer.Option(help="Records per committed batch.", min=1)] = 500_000,
     data_dir: DataDirOption = None,
 ) -> None:
     """Load posts and accounts into the event store; bad records go to quarantine with file, line and reason.

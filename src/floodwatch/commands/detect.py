@@ -157,8 +157,13 @@ def coordination_command(
     )
     started = time.monotonic()
     con = store.connect()
-    with console.status("detecting coordination…"):
-        result = detect_coordination(con, DuckDBEngine(con), params)
+    with console.status("detecting coordination…") as status:
+
+        def step(message: str) -> None:
+            status.update(f"detecting coordination: {message}…")
+            console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {message}")
+
+        result = detect_coordination(con, DuckDBEngine(con), params, step)
     print_clusters(result)
     written = write_coordination(result, out, [g.strip() for g in (graph or "").split(",") if g.strip()])
     console.print(f"done in {time.monotonic() - started:.1f} s; wrote {', '.join(str(p) for p in written)}")

@@ -20,6 +20,7 @@ Behaviour, not viewpoint: no step looks at what a text says, only at who posted 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,6 +36,13 @@ from floodwatch.schema import Finding, Subject
 
 DETECTOR = "coordination"
 VERSION = "0.1.0"
+
+StepCallback = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    del message
+
 
 # How much one shared key of a kind says, before rarity. Tags, mentions and domains are shared by many
 # unrelated accounts; a copied text or a repost of the same post within seconds says more.
@@ -58,6 +66,9 @@ class CoordinationParams:
     # those keys co-action is looked for over a longer window.
     rare_window: float = 900.0
     rare_key_accounts: int = 50
+    # A key touched by more accounts than this is a stop key, like "the" in a search index: shared by too many
+    # to tell anyone apart (a trending tag, a celebrity's post), it is skipped, and the run says how many.
+    max_key_accounts: int = 1_000
     kinds: tuple[str, ...] = KINDS
     max_neighbours: int = 50
     min_keys: int = 2
@@ -91,6 +102,7 @@ class CoordinationRun:
     params: CoordinationParams
     events: int
     events_by_kind: dict[str, int]
+    stop_keys: int
     key_pairs: int
     capped_events: int
     capped_keys: int
@@ -159,11 +171,13 @@ def _weights_sql() -> str:
 
 
 def compute_pairs(
-    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, params: CoordinationParams
+    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, params: CoordinationParams, step: StepCallback = _quiet
 ) -> CoordinationRun:
     """Steps 1-5: events, key pairs, rarity, chance, traces; leaves tables `events`, `key_idf`, `key_pairs`,
     `pair_stats` and `edges` in `con`."""
+    step("numbering posts and accounts")
     prepare_posts(con)
+    step("building co-action events")
     event_params = EventParams(
         kinds=params.kinds, min_text_chars=params.events.min_text_chars, neardup=params.events.neardup
     )
@@ -178,10 +192,23 @@ def compute_pairs(
         FROM events GROUP BY kind, key
         """
     )
+    stop = con.execute(
+        "SELECT count(*), coalesce(sum(key_accounts), 0) FROM key_idf "
+        f"WHERE key_accounts > {int(params.max_key_accounts)}"
+    ).fetchall()[0]
+    if stop[0]:
+        step(f"{stop[0]:,} stop keys touched by more than {params.max_key_accounts:,} accounts each are skipped")
+        con.execute(
+            f"DELETE FROM events WHERE (kind, key) IN "
+            f"(SELECT kind, key FROM key_idf WHERE key_accounts > {int(params.max_key_accounts)})"
+        )
+        events = con.sql("SELECT * FROM events").to_arrow_table()
+    step(f"pairing {events.num_rows:,} events within the windows")
     observed = _key_pairs(con, engine, events, params)
     _register(con, "key_pairs", observed.key_pairs)
     con.execute("CREATE OR REPLACE TEMP TABLE null_keys (aid_a BIGINT, aid_b BIGINT, round INTEGER, n_keys BIGINT)")
     for round_ in range(params.null_rounds):
+        step(f"chance model, round {round_ + 1} of {params.null_rounds}")
         shuffled = _shuffled_events(con, events, params.seed + round_)
         null_pairs = _key_pairs(con, engine, shuffled, params).key_pairs
         con.register("_null", null_pairs)
@@ -214,6 +241,7 @@ def compute_pairs(
         JOIN activity na ON na.aid = p.aid_a JOIN activity nb ON nb.aid = p.aid_b
         """
     )
+    step("pair statistics and behavioural traces")
     _trace_pairs(con, params)
     con.execute(
         f"""
@@ -234,6 +262,7 @@ def compute_pairs(
         params=params,
         events=events.num_rows,
         events_by_kind={str(k): int(v) for k, v in by_kind.items()},
+        stop_keys=int(stop[0]),
         key_pairs=observed.key_pairs.num_rows,
         capped_events=observed.capped_events,
         capped_keys=observed.capped_keys,
@@ -387,6 +416,7 @@ class CoordinationResult:
             "key_pairs": run.key_pairs,
             "capped_events": run.capped_events,
             "capped_keys": run.capped_keys,
+            "stop_keys": run.stop_keys,
             "edges": run.edges,
             "clusters": len(self.clusters),
             "accounts_in_clusters": self.accounts.num_rows,
@@ -426,12 +456,17 @@ def _member_scores(con: duckdb.DuckDBPyConnection, members: list[int], cluster_s
 
 
 def detect_coordination(
-    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, params: CoordinationParams | None = None
+    con: duckdb.DuckDBPyConnection,
+    engine: CoactionEngine,
+    params: CoordinationParams | None = None,
+    step: StepCallback = _quiet,
 ) -> CoordinationResult:
-    """The whole detector on the `posts` (and optional `accounts`) views of `con`."""
+    """The whole detector on the `posts` (and optional `accounts`) views of `con`; `step` hears each phase."""
     params = params or CoordinationParams()
-    run = compute_pairs(con, engine, params)
+    run = compute_pairs(con, engine, params, step)
+    step(f"clustering {run.edges:,} edges")
     clusters = expand_clusters(con, cluster_accounts(run), params)
+    step(f"explaining {len(clusters)} clusters")
     reports: list[ClusterReport] = []
     rows: list[dict[str, Any]] = []
     scored = []

@@ -75,7 +75,7 @@ class ReaderOptions:
     platform: str | None = None  # for formats without a platform field, or to override it
     column_map: Mapping[str, str] = field(default_factory=dict)  # canonical name -> source column
     naive_timezone: str | None = None  # zone of timestamps without offset; None: the format's default
-    chunk_rows: int = 200_000
+    chunk_rows: int = 500_000
     records: str = POST_KIND  # what a tabular file holds: posts or accounts
 
 

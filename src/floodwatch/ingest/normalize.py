@@ -81,17 +81,26 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# Each extraction runs only on texts that can hold what it looks for: a cheap `contains` skips the regex.
 _EXTRACTED_URLS = (
-    f"coalesce(urls, list_transform(regexp_extract_all(p_text, {sql_str(URL_PATTERN)}), "
-    f"lambda x: rtrim(x, {sql_str(URL_TRAILING)})))"
+    "coalesce(urls, CASE WHEN contains(p_text, '://') OR contains(lower(p_text), 'www.') THEN "
+    f"list_transform(regexp_extract_all(p_text, {sql_str(URL_PATTERN)}), lambda x: rtrim(x, {sql_str(URL_TRAILING)})) "
+    "ELSE [] END)"
 )
 # Hashtags are read from the text without its URLs, so a URL fragment (`/page#top`) is never a tag.
 _TEXT_NO_URLS = f"regexp_replace(p_text, {sql_str(URL_PATTERN)}, ' ', 'g')"
 _EXTRACTED_TAGS = (
-    f"coalesce(hashtags, list_concat(regexp_extract_all({_TEXT_NO_URLS}, {sql_str(WEIBO_TAG)}, 1), "
-    f"regexp_extract_all(regexp_replace({_TEXT_NO_URLS}, {sql_str(WEIBO_TAG)}, ' ', 'g'), {sql_str(PLAIN_TAG)}, 1)))"
+    "coalesce(hashtags, CASE WHEN contains(p_text, '#') THEN "
+    f"list_concat(regexp_extract_all(p_tag_text, {sql_str(WEIBO_TAG)}, 1), "
+    f"regexp_extract_all(regexp_replace(p_tag_text, {sql_str(WEIBO_TAG)}, ' ', 'g'), {sql_str(PLAIN_TAG)}, 1)) "
+    "ELSE [] END)"
 )
-_EXTRACTED_MENTIONS = f"coalesce(mentions, regexp_extract_all(p_text, {sql_str(MENTION)}, 1))"
+_EXTRACTED_MENTIONS = (
+    f"coalesce(mentions, CASE WHEN contains(p_text, '@') THEN regexp_extract_all(p_text, {sql_str(MENTION)}, 1) "
+    "ELSE [] END)"
+)
+CJK = r"[\p{Hiragana}\p{Katakana}\p{Hangul}\p{Han}]"
+KANA = r"[\p{Hiragana}\p{Katakana}]"
 
 POSTS_SQL = f"""
 WITH typed AS (
@@ -100,7 +109,10 @@ WITH typed AS (
     {_clean("post_id")} AS p_post_id,
     {_clean("account_id")} AS p_account_id,
     {_ts("created_at")} AS p_created_at,
-    coalesce(text, '') AS p_text
+    coalesce(text, '') AS p_text,
+    CASE WHEN hashtags IS NULL AND contains(text, '#') THEN {_TEXT_NO_URLS.replace("p_text", "coalesce(text, '')")} END
+      AS p_tag_text,
+    regexp_extract(coalesce(text, ''), {sql_str(CJK)}) AS p_cjk
   FROM raw
 )
 SELECT
@@ -116,10 +128,10 @@ SELECT
   CASE
     WHEN {_clean("lang")} IS NOT NULL THEN lower({_clean("lang")})
     WHEN trim(p_text) = '' THEN NULL
-    WHEN regexp_matches(p_text, '[\\p{{Hiragana}}\\p{{Katakana}}]') THEN 'ja'
-    WHEN regexp_matches(p_text, '\\p{{Hangul}}') THEN 'ko'
-    WHEN regexp_matches(p_text, '\\p{{Han}}') THEN 'zh'
-    WHEN regexp_matches(lower(p_text), '{ENGLISH_HINT}') THEN 'en'
+    WHEN p_cjk = '' THEN CASE WHEN regexp_matches(lower(p_text), '{ENGLISH_HINT}') THEN 'en' END
+    WHEN regexp_matches(p_text, {sql_str(KANA)}) THEN 'ja'
+    WHEN regexp_matches(p_cjk, '\\p{{Hangul}}') THEN 'ko'
+    ELSE 'zh'
   END AS lang,
   "{LINE}" AS source_line,
   "{CHUNK}",

@@ -284,24 +284,27 @@ WITH hashed AS (
       coalesce(text, ''), coalesce(reply_to, ''), coalesce(repost_of, ''), coalesce(quote_of, ''),
       coalesce(array_to_string(urls_original, ' '), ''))) AS content_hash
   FROM new_posts
-), ranked AS (
-  SELECT *,
-    first_value(content_hash) OVER w AS first_hash,
-    first_value(source_line) OVER w AS first_line,
-    first_value(source_file) OVER w AS first_file,
-    row_number() OVER w AS rn
-  FROM hashed
-  WINDOW w AS (PARTITION BY platform, post_id ORDER BY _chunk, source_line)
+), repeated AS (
+  -- ids that occur more than once in this batch (rare): the first occurrence is the reference
+  SELECT platform, post_id,
+    min((_chunk, source_line)) AS first_pos,
+    arg_min(content_hash, (_chunk, source_line)) AS first_hash,
+    arg_min(source_line, (_chunk, source_line)) AS first_line,
+    arg_min(source_file, (_chunk, source_line)) AS first_file
+  FROM hashed GROUP BY platform, post_id HAVING count(*) > 1
 )
-SELECT r.*, k.content_hash AS known_hash,
+SELECT h.*, r.first_line, r.first_file,
   CASE
-    WHEN k.content_hash IS NOT NULL AND k.content_hash = r.content_hash THEN 'duplicate'
+    WHEN k.content_hash IS NOT NULL AND k.content_hash = h.content_hash THEN 'duplicate'
     WHEN k.content_hash IS NOT NULL THEN 'conflict_store'
-    WHEN r.rn > 1 AND r.content_hash = r.first_hash THEN 'duplicate'
-    WHEN r.rn > 1 THEN 'conflict_batch'
+    WHEN r.first_pos IS NOT NULL AND (h._chunk, h.source_line) > r.first_pos AND h.content_hash = r.first_hash
+      THEN 'duplicate'
+    WHEN r.first_pos IS NOT NULL AND (h._chunk, h.source_line) > r.first_pos THEN 'conflict_batch'
     ELSE 'new'
   END AS status
-FROM ranked r LEFT JOIN known_posts k USING (platform, post_id)
+FROM hashed h
+LEFT JOIN repeated r USING (platform, post_id)
+LEFT JOIN known_posts k USING (platform, post_id)
 """
 
 
@@ -450,7 +453,7 @@ class StoreWriter:
         rows = self.con.execute(
             f"COPY ({query}) TO '{target}' (FORMAT parquet, PARTITION_BY ({partition_by}), "
             f"WRITE_PARTITION_COLUMNS true, APPEND true, FILENAME_PATTERN '{batch_id}_{{uuid}}', "
-            "COMPRESSION zstd, RETURN_FILES true)"
+            "COMPRESSION zstd, COMPRESSION_LEVEL 1, RETURN_FILES true)"
         ).fetchall()
         written = [Path(f) for _, files in rows for f in files]
         return sorted(str(p.resolve().relative_to(self.store.root.resolve())) for p in written)
