@@ -77,7 +77,7 @@ class CoordinationParams:
     null_rounds: int = 2
     trace_min_similarity: float = 0.6
     trace_min_uses: int = 3
-    trace_max_key_accounts: int = 200  # keys touched by more accounts do not propose trace pairs
+    trace_max_key_accounts: int = 500  # keys touched by more accounts do not propose trace pairs
     min_cluster_size: int = 3
     resolution: float = 1.0
     seed: int = 7
