@@ -102,6 +102,12 @@ _EXTRACTED_MENTIONS = (
 CJK = r"[\p{Hiragana}\p{Katakana}\p{Hangul}\p{Han}]"
 KANA = r"[\p{Hiragana}\p{Katakana}]"
 
+_PLATFORM_REASONS = (
+    "WHEN p_platform IS NULL THEN 'missing required field: platform' "
+    f"WHEN NOT regexp_full_match(p_platform, {sql_str(PLATFORM_NAME)}) "
+    "THEN 'invalid platform name (letters, digits, . _ - only): ' || p_platform"
+)
+
 POSTS_SQL = f"""
 WITH typed AS (
   SELECT *,
@@ -136,9 +142,7 @@ SELECT
   "{LINE}" AS source_line,
   "{CHUNK}",
   CASE
-    WHEN p_platform IS NULL THEN 'missing required field: platform'
-    WHEN NOT regexp_full_match(p_platform, {sql_str(PLATFORM_NAME)})
-      THEN 'invalid platform name (letters, digits, . _ - only): ' || p_platform
+    {_PLATFORM_REASONS}
     WHEN p_post_id IS NULL THEN 'missing required field: post_id'
     WHEN p_account_id IS NULL THEN 'missing required field: account_id'
     WHEN {_clean("created_at")} IS NULL THEN 'missing required field: created_at'
@@ -165,9 +169,7 @@ SELECT
   "{LINE}" AS source_line,
   "{CHUNK}",
   CASE
-    WHEN p_platform IS NULL THEN 'missing required field: platform'
-    WHEN NOT regexp_full_match(p_platform, {sql_str(PLATFORM_NAME)})
-      THEN 'invalid platform name (letters, digits, . _ - only): ' || p_platform
+    {_PLATFORM_REASONS}
     WHEN p_account_id IS NULL THEN 'missing required field: account_id'
     WHEN {_clean("created_at")} IS NOT NULL AND p_created_at IS NULL
       THEN 'unparseable created_at: ' || {_clean("created_at")}

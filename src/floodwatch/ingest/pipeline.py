@@ -32,16 +32,16 @@ class IngestReport:
 
     @property
     def posts(self) -> Counts:
-        total = Counts()
-        for f in self.files:
-            total.add(f.posts)
-        return total
+        return self._total("posts")
 
     @property
     def accounts(self) -> Counts:
+        return self._total("accounts")
+
+    def _total(self, kind: str) -> Counts:
         total = Counts()
         for f in self.files:
-            total.add(f.accounts)
+            total.add(getattr(f, kind))
         return total
 
 

@@ -155,8 +155,17 @@ def _sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
-_POST_COLUMNS = ", ".join(f'"{n}"' for n in STORED_POST_SCHEMA.names)
-_ACCOUNT_COLUMNS = ", ".join(f'"{n}"' for n in STORED_ACCOUNT_SCHEMA.names)
+def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], schema: pa.Schema) -> None:
+    """A view of the committed files, with exactly `schema`'s columns; typed but empty when there are none."""
+    if files:
+        columns = ", ".join(f'"{n}"' for n in schema.names)
+        con.execute(
+            f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} "
+            f"FROM read_parquet({_sql_list(files)}, hive_partitioning = false)"
+        )
+    else:
+        con.register(f"_empty_{name}", schema.empty_table())
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM _empty_{name}")
 
 
 class EventStore:
@@ -194,22 +203,8 @@ class EventStore:
         manifests = self.manifests()
         post_files = [self.root / rel for m in manifests for rel in m.post_files]
         account_files = [self.root / rel for m in manifests for rel in m.account_files]
-        if post_files:
-            con.execute(
-                f"CREATE OR REPLACE VIEW posts AS SELECT {_POST_COLUMNS} "
-                f"FROM read_parquet({_sql_list(post_files)}, hive_partitioning = false)"
-            )
-        else:
-            con.register("_empty_posts", STORED_POST_SCHEMA.empty_table())
-            con.execute("CREATE OR REPLACE VIEW posts AS SELECT * FROM _empty_posts")
-        if account_files:
-            con.execute(
-                f"CREATE OR REPLACE VIEW account_snapshots AS SELECT {_ACCOUNT_COLUMNS} "
-                f"FROM read_parquet({_sql_list(account_files)}, hive_partitioning = false)"
-            )
-        else:
-            con.register("_empty_accounts", STORED_ACCOUNT_SCHEMA.empty_table())
-            con.execute("CREATE OR REPLACE VIEW account_snapshots AS SELECT * FROM _empty_accounts")
+        _parquet_view(con, "posts", post_files, STORED_POST_SCHEMA)
+        _parquet_view(con, "account_snapshots", account_files, STORED_ACCOUNT_SCHEMA)
         # The newest snapshot of an account wins: batch ids sort by commit time, lines by file order.
         con.execute(
             "CREATE OR REPLACE VIEW accounts AS SELECT * EXCLUDE (rn) FROM ("
