@@ -110,44 +110,38 @@ class CoordinationRun:
     clusters: int
 
 
-def _shuffled_events(con: duckdb.DuckDBPyConnection, events: pa.Table, seed: int) -> pa.Table:
+def _shuffled_events(con: duckdb.DuckDBPyConnection, seed: int) -> pa.RecordBatchReader:
     """The null model: each account's post times permuted among its own posts; keys stay, timing is chance."""
-    con.register("ev", events)
-    try:
-        return con.sql(
-            f"""
-            WITH perm AS (
-              SELECT pid, aid, t,
-                row_number() OVER (PARTITION BY aid ORDER BY hash(pid, {int(seed)})) AS drawn,
-                row_number() OVER (PARTITION BY aid ORDER BY t, pid) AS slot
-              FROM post_ref
-            ), moved AS (
-              SELECT a.pid, b.t FROM perm a JOIN perm b ON a.aid = b.aid AND a.drawn = b.slot
-            )
-            SELECT ev.aid, ev.kind, ev.key, moved.t, ev.pid FROM ev JOIN moved USING (pid)
-            """
-        ).to_arrow_table()
-    finally:
-        con.unregister("ev")
+    return con.cursor().sql(
+        f"""
+        WITH perm AS (
+          SELECT pid, aid, t,
+            row_number() OVER (PARTITION BY aid ORDER BY hash(pid, {int(seed)})) AS drawn,
+            row_number() OVER (PARTITION BY aid ORDER BY t, pid) AS slot
+          FROM post_ref
+        ), moved AS (
+          SELECT a.pid, b.t FROM perm a JOIN perm b ON a.aid = b.aid AND a.drawn = b.slot
+        )
+        SELECT events.aid, events.kind, events.key, moved.t, events.pid FROM events JOIN moved USING (pid)
+        """
+    ).to_arrow_reader()
 
 
 def _key_pairs(
-    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, events: pa.Table, params: CoordinationParams
+    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, events_table: str, params: CoordinationParams
 ) -> PairResult:
-    """Common keys within `window`, rare keys within `rare_window`: two engine runs on disjoint keys."""
-    con.register("_ev", events)
-    try:
-        split = {
-            rare: con.sql(
-                "SELECT e.* FROM _ev e JOIN key_idf k USING (kind, key) "
-                f"WHERE (k.key_accounts <= {int(params.rare_key_accounts)}) = {rare}"
-            ).to_arrow_table()
-            for rare in (True, False)
-        }
-    finally:
-        con.unregister("_ev")
-    common = engine.key_pairs(split[False], PairParams(params.window, params.max_neighbours))
-    rare = engine.key_pairs(split[True], PairParams(max(params.window, params.rare_window), params.max_neighbours))
+    """Common keys within `window`, rare keys within `rare_window`: two engine runs on disjoint keys, each fed
+    a stream of events straight from DuckDB."""
+
+    def stream(rare: bool) -> pa.RecordBatchReader:
+        # a cursor of its own, so the engine can use `con` while this stream is read
+        return con.cursor().sql(
+            f"SELECT e.* FROM {events_table} e JOIN key_idf k USING (kind, key) "
+            f"WHERE (k.key_accounts <= {int(params.rare_key_accounts)}) = {rare}"
+        ).to_arrow_reader()
+
+    common = engine.key_pairs(stream(False), PairParams(params.window, params.max_neighbours))
+    rare = engine.key_pairs(stream(True), PairParams(max(params.window, params.rare_window), params.max_neighbours))
     return PairResult(
         pa.concat_tables([common.key_pairs, rare.key_pairs]),
         common.capped_events + rare.capped_events,
@@ -162,7 +156,8 @@ MOMENTS = "least(len(list_distinct(flatten(list(pids_a)))), len(list_distinct(fl
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     con.register(f"_{name}_arrow", table)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _{name}_arrow")
+    # A plain (not TEMP) table of the in-memory database, so that cursors streaming from it can see it.
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")
     con.unregister(f"_{name}_arrow")
 
 
@@ -181,12 +176,11 @@ def compute_pairs(
     event_params = EventParams(
         kinds=params.kinds, min_text_chars=params.events.min_text_chars, neardup=params.events.neardup
     )
-    events = build_events(con, event_params)
-    _register(con, "events", events)
+    _register(con, "events", build_events(con, event_params))  # from here on, events live in DuckDB only
     by_kind = dict(con.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind").fetchall())
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE key_idf AS
+        CREATE OR REPLACE TABLE key_idf AS
         SELECT kind, key, count(DISTINCT aid) AS key_accounts,
           ln((SELECT count(*) FROM acct) / count(DISTINCT aid)) * ({_weights_sql()}) AS idf
         FROM events GROUP BY kind, key
@@ -202,15 +196,15 @@ def compute_pairs(
             f"DELETE FROM events WHERE (kind, key) IN "
             f"(SELECT kind, key FROM key_idf WHERE key_accounts > {int(params.max_key_accounts)})"
         )
-        events = con.sql("SELECT * FROM events").to_arrow_table()
-    step(f"pairing {events.num_rows:,} events within the windows")
-    observed = _key_pairs(con, engine, events, params)
+    n_events = int(con.execute("SELECT count(*) FROM events").fetchall()[0][0])
+    step(f"pairing {n_events:,} events within the windows")
+    observed = _key_pairs(con, engine, "events", params)
     _register(con, "key_pairs", observed.key_pairs)
     con.execute("CREATE OR REPLACE TEMP TABLE null_keys (aid_a BIGINT, aid_b BIGINT, round INTEGER, n_keys BIGINT)")
     for round_ in range(params.null_rounds):
         step(f"chance model, round {round_ + 1} of {params.null_rounds}")
-        shuffled = _shuffled_events(con, events, params.seed + round_)
-        null_pairs = _key_pairs(con, engine, shuffled, params).key_pairs
+        _register(con, "null_events", _shuffled_events(con, params.seed + round_))
+        null_pairs = _key_pairs(con, engine, "null_events", params).key_pairs
         con.register("_null", null_pairs)
         con.execute(
             f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, {MOMENTS} FROM _null "
@@ -260,7 +254,7 @@ def compute_pairs(
     return CoordinationRun(
         con=con,
         params=params,
-        events=events.num_rows,
+        events=n_events,
         events_by_kind={str(k): int(v) for k, v in by_kind.items()},
         stop_keys=int(stop[0]),
         key_pairs=observed.key_pairs.num_rows,

@@ -53,13 +53,13 @@ def prepare_posts(con: duckdb.DuckDBPyConnection, where: str = "true") -> None:
     """Number accounts (`acct`) and posts (`post_ref`) so events carry small integer ids."""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE post_ref AS
+        CREATE OR REPLACE TABLE post_ref AS
         SELECT row_number() OVER (ORDER BY platform, post_id) - 1 AS pid, *, epoch(created_at) AS t
         FROM posts WHERE {where};
-        CREATE OR REPLACE TEMP TABLE acct AS
+        CREATE OR REPLACE TABLE acct AS
         SELECT row_number() OVER (ORDER BY platform, account_id) - 1 AS aid, platform, account_id
         FROM (SELECT DISTINCT platform, account_id FROM post_ref);
-        CREATE OR REPLACE TEMP TABLE post_ref AS
+        CREATE OR REPLACE TABLE post_ref AS
         SELECT p.*, a.aid FROM post_ref p JOIN acct a USING (platform, account_id);
         """
     )

@@ -14,7 +14,7 @@ events whose neighbours were cut is reported, never hidden.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 import pyarrow as pa
 
@@ -49,6 +49,11 @@ KEY_PAIR_SCHEMA = pa.schema(
 )
 
 
+# Events come as a table or as a stream of batches (large runs stream them out of DuckDB, so they are never
+# all held in Python memory at once).
+EventSource: TypeAlias = pa.Table | pa.RecordBatchReader
+
+
 @dataclass(frozen=True)
 class PairParams:
     window: float = 30.0  # seconds
@@ -65,6 +70,6 @@ class PairResult:
 class CoactionEngine(Protocol):
     name: str
 
-    def key_pairs(self, events: pa.Table, params: PairParams) -> PairResult:
+    def key_pairs(self, events: EventSource, params: PairParams) -> PairResult:
         """Co-acting pairs per key from EVENT_SCHEMA events."""
         ...

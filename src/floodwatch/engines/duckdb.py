@@ -8,10 +8,9 @@ That is an equi-join on (key, number), so the work is the size of the output, ho
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from floodwatch import duck
-from floodwatch.engines.base import KEY_PAIR_SCHEMA, PairParams, PairResult
+from floodwatch.engines.base import KEY_PAIR_SCHEMA, EventSource, PairParams, PairResult
 
 KEY_PAIRS_SQL = """
 WITH numbered AS (
@@ -71,14 +70,19 @@ class DuckDBEngine:
     def __init__(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
         self.con = con or duck.connect()
 
-    def key_pairs(self, events: pa.Table, params: PairParams) -> PairResult:
+    def key_pairs(self, events: EventSource, params: PairParams) -> PairResult:
         sql_params = {"window": float(params.window), "k": int(params.max_neighbours)}
-        self.con.register("engine_events", events)
+        # Copied into DuckDB, where memory is bounded and spills to disk, and scanned twice from there.
+        self.con.register("_engine_input", events)
+        try:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE engine_events AS SELECT * FROM _engine_input")
+        finally:
+            self.con.unregister("_engine_input")
         try:
             table = self.con.sql(KEY_PAIRS_SQL, params=sql_params).to_arrow_table()
             capped_events, capped_keys = self.con.execute(CAPPED_SQL, sql_params).fetchall()[0]
         finally:
-            self.con.unregister("engine_events")
+            self.con.execute("DROP TABLE IF EXISTS engine_events")
         return PairResult(
             table.select(KEY_PAIR_SCHEMA.names).cast(KEY_PAIR_SCHEMA), int(capped_events), int(capped_keys)
         )

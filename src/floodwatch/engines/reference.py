@@ -7,13 +7,15 @@ from typing import Any
 
 import pyarrow as pa
 
-from floodwatch.engines.base import KEY_PAIR_SCHEMA, PairParams, PairResult
+from floodwatch.engines.base import KEY_PAIR_SCHEMA, EventSource, PairParams, PairResult
 
 
 class ReferenceEngine:
     name = "reference"
 
-    def key_pairs(self, events: pa.Table, params: PairParams) -> PairResult:
+    def key_pairs(self, events: EventSource, params: PairParams) -> PairResult:
+        if isinstance(events, pa.RecordBatchReader):
+            events = events.read_all()
         by_key: dict[tuple[str, str], list[tuple[float, int, int]]] = defaultdict(list)
         for e in events.to_pylist():
             by_key[(e["kind"], e["key"])].append((e["t"], e["aid"], e["pid"]))
