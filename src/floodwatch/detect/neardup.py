@@ -5,47 +5,54 @@ text (a changed punctuation mark, an added emoji, a swapped word; Chinese or Eng
 every text a cluster id: texts whose character-shingle Jaccard similarity is at least `threshold` are joined, and
 joins chain transitively (connected components), so a campaign's family of edited copies becomes one cluster.
 
-Why hand-written rather than a MinHash library: the usual Python packages hash shingle by shingle, in a Python
-loop per text (and per shingle), which is a Python-level cost paid tens of millions of times at a million posts;
-they also stop at candidate pairs, leaving verification, capped buckets and components to the caller. Here every
-step runs as whole-array NumPy / Arrow operations over all texts of a block at once, with no new dependency:
+Why hand-written rather than a MinHash library: the usual Python MinHash packages update a sketch shingle by
+shingle in a Python loop, a Python-level cost paid once per shingle per text (tens of millions of times at a
+million posts), and they stop at candidate pairs, leaving verification, capped buckets and components to the
+caller. Here every step is whole-array NumPy / Arrow work over a block of texts, with no new dependency, so a
+million texts take seconds (bench/neardup.py measures it) in bounded memory:
 
-1. Normalise in Arrow (NFKC, lower case, whitespace runs -> one space, trimmed), after an exact dedupe of the raw
-   strings, then dedupe the normalised strings: water armies repeat texts verbatim, so this is the big saving,
-   and identical normalised texts are the same node, hence the same cluster.
-2. Decode the UTF-8 buffer to code points with array arithmetic (no per-text Python), pack each run of
-   `shingle` code points into one uint64 (exact for shingle <= 3: 21 bits per code point) and mix it to 32 bits.
+1. Normalise in Arrow (NFKC, lower case, whitespace runs -> one space, trimmed) and dedupe the normalised
+   strings: water armies repeat texts verbatim, so this is a big saving, and identical normalised texts are one
+   node, hence one cluster. Texts under `min_chars` characters are left out here.
+2. Decode each block's UTF-8 to code points in two C codec passes over the whole block (no per-text Python);
+   pack each run of `shingle` code points into one uint64 (exact for shingle <= 3: 21 bits per code point) and
+   mix it to a 32-bit hash.
 3. MinHash: `bands * rows` hash functions h_j(x) = (x ^ r_j) * a_j mod 2**32 (a_j odd, so each is a
-   permutation of the already well-mixed 32-bit shingle hashes), evaluated on an [H, block] matrix that fits in
-   cache and reduced per text with `np.minimum.reduceat`. Blocks run on a small thread pool (NumPy releases the
-   GIL), so memory stays bounded by the block size, not the corpus.
-4. LSH: each band's rows hash to a 64-bit key; sorting the keys groups equal ones. A bucket of up to
-   `_ALL_PAIRS_MAX` texts proposes all its pairs; a larger one (a big family of near-identical texts) proposes
-   only each member with the bucket's first member plus each member with its predecessor, which is linear in the
-   bucket and enough for the components to chain the family together.
-5. Verify every candidate: the share of agreeing signature positions estimates Jaccard; clear accepts and clear
-   rejects (more than three standard errors from the threshold) are decided by it, the uncertain rest by the
-   exact shingle Jaccard, computed vectorised on just those pairs. Precision is then that of the exact measure
-   except for a negligible tail, and recall is lost only where LSH proposes no candidate at all.
-6. Connected components by min-label propagation with pointer jumping; a cluster's id is the index of its first
-   member in the input, so ids are deterministic and independent of thread timing.
+   permutation of the already well-mixed shingle hashes; their estimates' variance matches ideal random
+   permutations), evaluated on an [H, 8192] tile that stays in cache and reduced per text with
+   `np.minimum.reduceat`. Blocks run on a thread pool (NumPy releases the GIL); memory is the signatures
+   (4 * H bytes a text) plus a few tens of MB per worker.
+4. LSH: each band's rows fold into a 32-bit key packed above the text index, so one SIMD sort of uint64 per
+   band groups the buckets. A bucket of up to `_ALL_PAIRS_MAX` texts proposes all its pairs; a larger one (a
+   family of copies, or unrelated texts sharing very common shingles) proposes each member with the bucket's
+   first member and with its predecessor: linear in the bucket, and enough to chain a family together.
+   Pairs are deduplicated across bands, counting the bands they collided in.
+5. Verify before joining, so that precision stays that of the exact measure. Pairs go in rounds, those that
+   collided in the most bands (the likeliest near-duplicates) first, and a pair whose texts are already joined
+   is skipped. A sequential test reads the signatures 16 columns (one cache line) at a time and accepts or
+   drops a pair as soon as its agreement is clearly (`_SIGMAS` standard errors) above or below the threshold;
+   most candidates are dropped after one or two windows. The pairs still undecided after all columns get the
+   exact shingle Jaccard, computed vectorised on just those pairs (`_exact_chunk`).
+6. Connected components by min-label hooking with pointer jumping; a cluster's id is the index of its first
+   member in the input, so ids are deterministic (nothing depends on thread timing).
 
-The defaults `bands=24, rows=4` (96 hashes) put the LSH S-curve's midpoint (1/b)**(1/r) ~ 0.45 well below the
-0.7 threshold: a pair at exactly Jaccard 0.7 becomes a candidate with probability 1 - (1 - 0.7**4)**24 ~ 0.9986,
-one at 0.8 with ~1 - 1e-6, while a pair at 0.2 does so with probability ~0.04 (and is then rejected by the
-verification). rows=3 would flood the verification with template-sharing pairs at 0.3-0.5; rows=5 needs ~50
-bands (and hashes) for the same recall at 0.7. 96 hashes also make the signature estimate's standard error
-~0.047 at 0.7, so only pairs estimated within ~0.14 of the threshold need the exact check.
+Defaults `bands=24, rows=4` (96 hashes): the LSH S-curve's midpoint (1/b)**(1/r) ~ 0.45 sits well below the 0.7
+threshold, so a pair at exactly 0.7 becomes a candidate with probability 1 - (1 - 0.7**4)**24 ~ 0.9986 (0.8:
+1 - 3e-6), while one at 0.2 does with probability ~0.04 and one at 0.1 ~0.002, to be dropped by the verification.
+rows=3 (b=16 for the same recall) makes pairs at 0.2-0.3 two to three times likelier candidates, and template-
+sharing texts are plentiful in real posts; rows=5 needs 36 bands (180 hashes, nearly twice the signature time)
+for the same recall at 0.7. 96 hashes also give the agreement estimate a standard error of ~0.047 at 0.7,
+which keeps the undecided band, and so the exact checks, narrow.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -54,12 +61,13 @@ import pyarrow.compute as pc
 
 __all__ = ["NearDupParams", "jaccard", "near_duplicate_clusters", "normalise", "signatures"]
 
-U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Texts: TypeAlias = Sequence[str | None] | pa.Array | pa.ChunkedArray
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 # Whitespace as Python's str.isspace() sees it, in RE2 syntax (RE2's \s is ASCII only).
 _WS = r"[\t\n\x0b\f\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
@@ -67,11 +75,11 @@ _ALL_PAIRS_MAX = 8  # buckets up to this size propose all pairs; larger ones a s
 _BLOCK_TEXTS = 16_384  # texts per signature block (a worker's unit; bounds its memory to a few tens of MB)
 _TILE_SHINGLES = 8_192  # shingles per [H, tile] MinHash tile: 96 x 8192 x 4 B = 3 MB, stays in cache
 _PAIR_CHUNK = 262_144  # candidate pairs per signature-agreement chunk
-_EARLY_COLUMNS = 16  # signature columns of the quick first test of a candidate pair (64 bytes: one cache line)
 _EXACT_ELEMENTS = 8_000_000  # shingles gathered per exact-Jaccard chunk
+_EXACT_BATCH = 32_768  # pairs sent to the exact check between two updates of the components
 _SIGMAS = 3.0  # agreement this many standard errors from the threshold decides a pair without the exact check
+_SIGMAS_EARLY = 3.5  # the same on a partial signature (several looks at one pair: a wider margin)
 _EMPTY = np.uint32(0xFFFFFFFF)  # signature value of a text with no shingle
-_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 @dataclass(frozen=True)
@@ -119,88 +127,77 @@ def _normalise_slice(texts: pa.Array) -> pa.Array:
     return pc.utf8_trim(pc.replace_substring_regex(folded, _WS, " "), " ")
 
 
-def _normalise(texts: pa.LargeStringArray, workers: int) -> pa.LargeStringArray:
-    """NFKC, lower case, whitespace runs collapsed to one space, trimmed; None becomes ''.
+def _normalise(texts: pa.LargeStringArray, workers: int) -> list[pa.Array]:
+    """NFKC, lower case, whitespace runs collapsed to one space, trimmed; None becomes ''. In consecutive parts.
 
-    Arrow's string kernels are single-threaded but release the GIL, so halves run side by side."""
+    Arrow's string kernels are single-threaded but release the GIL, so parts run side by side; they are not
+    concatenated (that would copy every string once more): `_dedupe` encodes them as one chunked array."""
     n = len(texts)
     if workers < 2 or n < 50_000:
-        return _normalise_slice(texts)
+        return [_normalise_slice(texts)]
     step = -(-n // workers)
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda s: _normalise_slice(texts.slice(s, step)), range(0, n, step)))
-    return pa.concat_arrays(parts)
+    return _each(lambda start: _normalise_slice(texts.slice(start, step)), range(0, n, step), workers)
+
+
+def _dedupe(parts: list[pa.Array]) -> tuple[pa.LargeStringArray, I64]:
+    """The distinct strings (in order of first appearance) and each input string's index among them."""
+    encoded = pc.dictionary_encode(pa.chunked_array(parts, type=pa.large_string()))
+    if not encoded.num_chunks:
+        return pa.array([], type=pa.large_string()), np.zeros(0, np.int64)
+    indices = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in encoded.chunks]
+    return encoded.chunks[0].dictionary, np.concatenate(indices).astype(np.int64)
 
 
 def normalise(texts: Texts) -> list[str]:
     """The normalised form of each text, exactly as the clustering sees it (for tests and explanations)."""
-    result: list[str] = _normalise(_as_large_strings(texts), 1).to_pylist()
+    result: list[str] = _normalise(_as_large_strings(texts), 1)[0].to_pylist()
     return result
 
 
 # --- shingles ------------------------------------------------------------------------------------------------
 
 
-def _code_points(texts: pa.LargeStringArray) -> tuple[U64, I64]:
-    """UTF-8 decoded with array arithmetic: all code points (uint64) and each text's [start, end) char offsets."""
+def _code_points(texts: pa.LargeStringArray) -> tuple[U32, I64]:
+    """All code points of the texts (uint32) and each text's [start, end) offsets into them.
+
+    The block's UTF-8 bytes are decoded and re-encoded as UTF-32 by two C codec passes over the whole block at
+    once (no per-text Python); Arrow counts each text's characters. The texts must be valid UTF-8, which Arrow's
+    normalisation guarantees: it rejects anything else."""
     n = len(texts)
     offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64)[texts.offset : texts.offset + n + 1]
     data = texts.buffers()[2]
-    raw: U8 = (
-        np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data is not None else np.zeros(0, np.uint8)
-    )
-    byte_offsets = offsets - offsets[0]
-    lead = (raw & 0xC0) != 0x80
-    starts = np.flatnonzero(lead)
-    padded = np.concatenate([raw, np.zeros(3, np.uint8)])
-    b0 = padded[starts].astype(np.uint64)
-    b1 = (padded[starts + 1] & 0x3F).astype(np.uint64)
-    b2 = (padded[starts + 2] & 0x3F).astype(np.uint64)
-    b3 = (padded[starts + 3] & 0x3F).astype(np.uint64)
-    cp = np.where(
-        b0 < 0x80,
-        b0,
-        np.where(
-            b0 < 0xE0,
-            ((b0 & 0x1F) << 6) | b1,
-            np.where(
-                b0 < 0xF0, ((b0 & 0x0F) << 12) | (b1 << 6) | b2, ((b0 & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3
-            ),
-        ),
-    )
-    before = np.zeros(len(raw) + 1, np.int64)
-    np.cumsum(lead, out=before[1:])
-    return cp, before[byte_offsets]
+    raw = bytes(memoryview(data)[int(offsets[0]) : int(offsets[-1])]) if data is not None and n else b""
+    cp = np.frombuffer(raw.decode("utf-8").encode("utf-32-le"), dtype="<u4").astype(np.uint32, copy=False)
+    char_off = np.zeros(n + 1, np.int64)
+    np.cumsum(pc.utf8_length(texts).to_numpy(zero_copy_only=False), out=char_off[1:])
+    return cp, char_off
 
 
 def _shingles(texts: pa.LargeStringArray, k: int) -> tuple[U64, I64]:
     """Every text's shingles (runs of k code points, with repeats) as uint64 and per-text offsets into them.
 
-    For k <= 3 the value is the exact code-point triple (21 bits each); longer shingles are a 64-bit polynomial
+    For k <= 3 the value is the exact code-point run (21 bits each); longer shingles are a 64-bit polynomial
     hash. A text shorter than k has no shingle."""
     cp, char_off = _code_points(texts)
     total = len(cp)
     count = max(total - k + 1, 0)
-    if k <= 3:
-        values = cp[:count].copy()
-        for i in range(1, k):
+    values = cp[:count].astype(np.uint64)
+    for i in range(1, k):
+        following = cp[i : i + count]
+        if k <= 3:
             values <<= np.uint64(21)
-            values |= cp[i : i + count]
-    else:
-        values = cp[:count].copy()
-        for i in range(1, k):
+            values |= following
+        else:
             values *= np.uint64(0x100000001B3)
-            values += cp[i : i + count]
+            values += following
     lengths = np.diff(char_off)
     per_text = np.maximum(lengths - (k - 1), 0)
-    # the first len-k+1 positions of each text start a shingle: +1 at each run's start, -1 past its end
-    has = per_text > 0
-    starts = char_off[:-1][has]
-    marks = (
-        np.bincount(starts, minlength=count + 1)[: count + 1]
-        - np.bincount(starts + per_text[has], minlength=count + 1)[: count + 1]
-    )
-    keep = np.cumsum(marks[:count]) > 0
+    # a shingle may not start in a text's last k-1 characters (it would run into the next text); for a text
+    # shorter than k those reach back into earlier texts' last characters, which are excluded anyway
+    keep = np.ones(count, dtype=bool)
+    if k > 1 and count:
+        tails = (char_off[1:, None] - np.arange(1, k)[None, :]).ravel()
+        keep[tails[(tails >= 0) & (tails < count)]] = False
     sh_off = np.zeros(len(per_text) + 1, np.int64)
     np.cumsum(per_text, out=sh_off[1:])
     return values[keep], sh_off
@@ -237,8 +234,25 @@ def _permutations(params: NearDupParams) -> tuple[U32, U32]:
     return masks[:, None], mults[:, None]
 
 
-def _signature_block(texts: pa.LargeStringArray, params: NearDupParams, masks: U32, mults: U32) -> U32:
-    """[len(texts), H] MinHash signatures of one block; a text without shingles gets all 0xFFFFFFFF."""
+def _band_keys(by_hash: U32, params: NearDupParams) -> U32:
+    """[bands, n] 32-bit LSH keys from hash-major signatures [H, n]: each band's rows folded by multiply-xor.
+
+    Two unrelated texts share a 32-bit key by chance with probability 2**-32: at a million texts that is ~100
+    spurious pairs a band, all rejected by the verification."""
+    keys = np.empty((params.bands, by_hash.shape[1]), dtype=np.uint32)
+    for band in range(params.bands):
+        key = np.full(by_hash.shape[1], np.uint64((band + 1) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF), np.uint64)
+        for row in by_hash[band * params.rows : (band + 1) * params.rows]:
+            key ^= row
+            key *= np.uint64(0xFF51AFD7ED558CCD)
+            key ^= key >> np.uint64(29)
+        keys[band] = key >> np.uint64(32)
+    return keys
+
+
+def _signature_block(texts: pa.LargeStringArray, params: NearDupParams, masks: U32, mults: U32) -> tuple[U32, U32]:
+    """MinHash signatures [len(texts), H] of one block (a text without shingles gets all 0xFFFFFFFF) and its
+    band keys [bands, len(texts)]."""
     values, sh_off = _shingles(texts, params.shingle)
     hashed = (_mix64(values, params.seed) >> np.uint64(32)).astype(np.uint32)
     del values
@@ -255,11 +269,11 @@ def _signature_block(texts: pa.LargeStringArray, params: NearDupParams, masks: U
             work = tile[:, : s1 - s0] if s1 - s0 <= _TILE_SHINGLES else np.empty((params.hashes, s1 - s0), np.uint32)
             np.bitwise_xor(hashed[None, s0:s1], masks, out=work)
             np.multiply(work, mults, out=work)
-            starts = np.minimum(sh_off[t0:t1] - s0, s1 - s0 - 1)
-            out[:, t0:t1] = np.minimum.reduceat(work, starts, axis=1)
+            # texts without shingles keep 0xFFFFFFFF; each other text's segment runs to the next one's start
+            has = t0 + np.flatnonzero(sh_off[t0 + 1 : t1 + 1] > sh_off[t0:t1])
+            out[:, has] = np.minimum.reduceat(work, sh_off[has] - s0, axis=1)
         t0 = t1
-    out[:, np.diff(sh_off) == 0] = _EMPTY  # reduceat gave empty segments their neighbour's value
-    return np.ascontiguousarray(out.T)
+    return np.ascontiguousarray(out.T), _band_keys(out, params)
 
 
 def _blocks(n: int, size: int) -> Iterator[tuple[int, int]]:
@@ -267,23 +281,27 @@ def _blocks(n: int, size: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + size, n)
 
 
-def _signatures(texts: pa.LargeStringArray, params: NearDupParams, workers: int) -> U32:
-    """Signatures of normalised texts, block by block on `workers` threads, into one [n, H] array."""
+def _each(fn: Callable[[_T], _R], items: Sequence[_T], workers: int) -> list[_R]:
+    """fn over the items in order, on up to `workers` threads: NumPy and Arrow release the GIL in their loops."""
+    if workers < 2 or len(items) < 2:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(min(workers, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def _signatures(texts: pa.LargeStringArray, params: NearDupParams, workers: int) -> tuple[U32, U32]:
+    """Signatures [n, H] and band keys [bands, n] of normalised texts, block by block on `workers` threads."""
     n = len(texts)
     sig = np.empty((n, params.hashes), dtype=np.uint32)
+    keys = np.empty((params.bands, n), dtype=np.uint32)
     masks, mults = _permutations(params)
 
     def run(bounds: tuple[int, int]) -> None:
         start, stop = bounds
-        sig[start:stop] = _signature_block(texts.slice(start, stop - start), params, masks, mults)
+        sig[start:stop], keys[:, start:stop] = _signature_block(texts.slice(start, stop - start), params, masks, mults)
 
-    if workers > 1 and n > _BLOCK_TEXTS:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run, _blocks(n, _BLOCK_TEXTS)))
-    else:
-        for bounds in _blocks(n, _BLOCK_TEXTS):
-            run(bounds)
-    return sig
+    _each(run, list(_blocks(n, _BLOCK_TEXTS)), workers)
+    return sig, keys
 
 
 def signatures(texts: Texts, params: NearDupParams = NearDupParams()) -> U32:
@@ -291,11 +309,9 @@ def signatures(texts: Texts, params: NearDupParams = NearDupParams()) -> U32:
 
     Row j of two texts agrees with probability equal to their shingle Jaccard similarity. A text with fewer than
     `shingle` characters (None and '' included) has no shingle and gets 0xFFFFFFFF everywhere."""
-    raw = _as_large_strings(texts)
     workers = _workers()
-    encoded = pc.dictionary_encode(_normalise(raw, workers))
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
-    unique_sig = _signatures(encoded.dictionary, params, workers)
+    unique, indices = _dedupe(_normalise(_as_large_strings(texts), workers))
+    unique_sig, _ = _signatures(unique, params, workers)
     result: U32 = unique_sig[indices]
     return result
 
@@ -303,24 +319,16 @@ def signatures(texts: Texts, params: NearDupParams = NearDupParams()) -> U32:
 # --- candidates from LSH bands ---------------------------------------------------------------------------------
 
 
-def _band_buckets(sig: U32, band: int, rows: int) -> tuple[I64, I64, I64]:
-    """The texts sorted by the band's key, and the start and length of each bucket (run of equal keys) of 2+.
+def _band_buckets(band_key: U32) -> tuple[I64, I64, I64]:
+    """The texts sorted by a band's key, and the start and length of each bucket (run of equal keys) of 2+.
 
-    The key is the band's `rows` signature values folded by multiply-xor hashing, cut to 32 bits and packed
-    above the text index, so one plain sort of uint64 (SIMD, far faster than an argsort) groups the buckets
-    with members in index order. Two unrelated texts share a 32-bit key by chance with probability 2**-32;
-    at a million texts that is ~100 spurious pairs a band, all rejected by the verification."""
-    n = len(sig)
-    key = np.full(n, np.uint64((band + 1) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
-    for col in range(band * rows, (band + 1) * rows):
-        key ^= sig[:, col]
-        key *= np.uint64(0xFF51AFD7ED558CCD)
-        key ^= key >> np.uint64(29)
-    key &= np.uint64(0xFFFFFFFF00000000)
-    key |= np.arange(n, dtype=np.uint64)
-    key.sort()
-    order = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    bucket = key >> np.uint64(32)
+    The key is packed above the text index, so one plain sort of uint64 (SIMD, several times faster than an
+    argsort) groups the buckets with their members in index order."""
+    n = len(band_key)
+    packed = (band_key.astype(np.uint64) << np.uint64(32)) | np.arange(n, dtype=np.uint64)
+    packed.sort()
+    order = (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    bucket = packed >> np.uint64(32)
     starts = np.flatnonzero(np.concatenate([[True], bucket[1:] != bucket[:-1]]))
     lengths = np.diff(np.append(starts, n))
     shared = lengths > 1
@@ -366,12 +374,38 @@ def _band_pairs(order: I64, starts: I64, lengths: I64) -> tuple[I64, I64]:
 # --- verification ------------------------------------------------------------------------------------------------
 
 
-def _agreements(sig: U32, left: I64, right: I64, lo: int, hi: int) -> I64:
-    """Agreeing signature positions in columns [lo, hi) of each pair, in chunks so gathered rows stay small."""
+def _count_true(eq: npt.NDArray[np.bool_]) -> I64:
+    """Row sums of a C-contiguous bool matrix; 8 columns at a time as popcounts when the width allows."""
+    if eq.shape[1] % 8 or not eq.flags.c_contiguous:
+        counted: I64 = np.asarray(np.count_nonzero(eq, axis=1), dtype=np.int64)
+        return counted
+    words = eq.view(np.uint64)
+    total = np.bitwise_count(words[:, 0]).astype(np.int64)
+    for col in range(1, words.shape[1]):
+        total += np.bitwise_count(words[:, col])
+    return total
+
+
+def _agreements(sig: U32, left: I64, right: I64, lo: int, hi: int, workers: int = 1) -> I64:
+    """Agreeing signature positions in columns [lo, hi) of each pair, in chunks so gathered rows stay small.
+
+    A 16-column window on a 16-column boundary is gathered as one 64-byte item per row (a single cache line
+    when the rows are aligned), several times faster than NumPy's mixed fancy-and-slice indexing."""
     out = np.empty(len(left), np.int64)
-    for start, stop in _blocks(len(left), _PAIR_CHUNK):
-        a, b = sig[left[start:stop], lo:hi], sig[right[start:stop], lo:hi]
-        out[start:stop] = np.count_nonzero(a == b, axis=1)
+    line = None
+    if hi - lo == 16 and lo % 16 == 0 and sig.shape[1] % 16 == 0 and sig.flags.c_contiguous:
+        line = sig.view(np.dtype((np.void, 64)))[:, lo // 16]
+
+    def run(bounds: tuple[int, int]) -> None:
+        start, stop = bounds
+        if line is not None:
+            a = line[left[start:stop]].view(np.uint32).reshape(-1, 16)
+            b = line[right[start:stop]].view(np.uint32).reshape(-1, 16)
+        else:
+            a, b = sig[left[start:stop], lo:hi], sig[right[start:stop], lo:hi]
+        out[start:stop] = _count_true(a == b)
+
+    _each(run, list(_blocks(len(left), _PAIR_CHUNK)), workers)
     return out
 
 
@@ -390,35 +424,39 @@ def _sorted_unique(values: U64) -> U64:
 def _exact_chunk(texts: pa.LargeStringArray, left: I64, right: I64, params: NearDupParams) -> F64:
     """Jaccard of each pair's shingle sets (texts given by index into `texts`).
 
-    Each shingle becomes a 40-bit hash under a 24-bit pair number, so one uint64 sort finds each side's set and
-    the intersection; two different shingles of one pair collide with probability ~|A|*|B| / 2**40 (1e-8 for
-    100-character texts), so this is exact for all practical purposes."""
+    Shingles become 40-bit hashes. Each text's set is sorted once (under its 24-bit local number), then each
+    pair's two sets are laid out under the pair's number: both runs are sorted, so a stable sort of the two
+    is a merge, and equal neighbours are the intersection. Two different shingles of one pair collide with
+    probability ~|A|*|B| / 2**40 (1e-8 for 100-character texts): exact for all practical purposes."""
     m = len(left)
-    nodes, local = np.unique(np.concatenate([left, right]), return_inverse=True)
+    ends = np.concatenate([left, right])
+    nodes = np.unique(ends)
+    local = np.searchsorted(nodes, ends)
     values, sh_off = _shingles(texts.take(pa.array(nodes)), params.shingle)
-    hashed = _mix64(values, params.seed + 1) >> np.uint64(24)
-    del values
-    count = np.diff(sh_off)
+    owner = np.repeat(np.arange(len(nodes), dtype=np.uint64), np.diff(sh_off))
+    sets = _sorted_unique((owner << np.uint64(40)) | (_mix64(values, params.seed + 1) >> np.uint64(24)))
+    del values, owner
+    size = np.bincount((sets >> np.uint64(40)).astype(np.int64), minlength=len(nodes))
+    first = np.cumsum(size) - size
+    sets &= np.uint64((1 << 40) - 1)
     pair = np.arange(m, dtype=np.uint64)
 
-    def side(nodes_of_pair: I64) -> U64:
-        size = count[nodes_of_pair]
-        keys: U64 = (np.repeat(pair, size) << np.uint64(40)) | hashed[_ranges(sh_off[:-1][nodes_of_pair], size)]
-        return _sorted_unique(keys)  # each pair's set without repeats
+    def laid_out(nodes_of_pair: I64) -> U64:
+        count = size[nodes_of_pair]
+        keys: U64 = (np.repeat(pair, count) << np.uint64(40)) | sets[_ranges(first[nodes_of_pair], count)]
+        return keys
 
-    set_a, set_b = side(local[:m]), side(local[m:])
-    size_a = np.bincount((set_a >> np.uint64(40)).astype(np.int64), minlength=m)
-    size_b = np.bincount((set_b >> np.uint64(40)).astype(np.int64), minlength=m)
-    both = np.sort(np.concatenate([set_a, set_b]))
-    shared = both[1:][both[1:] == both[:-1]] >> np.uint64(40)
+    merged = np.sort(np.concatenate([laid_out(local[:m]), laid_out(local[m:])]), kind="stable")
+    shared = merged[1:][merged[1:] == merged[:-1]] >> np.uint64(40)
     inter = np.bincount(shared.astype(np.int64), minlength=m).astype(np.float64)
-    union = size_a + size_b - inter
+    union = size[local[:m]] + size[local[m:]] - inter
     result: F64 = np.divide(inter, union, out=np.zeros(m), where=union > 0)
     return result
 
 
 def _exact_jaccards(texts: pa.LargeStringArray, lengths: I64, left: I64, right: I64, params: NearDupParams) -> F64:
-    """Jaccard of many pairs, in chunks of about `_EXACT_ELEMENTS` shingles."""
+    """Jaccard of many pairs, in chunks of about `_EXACT_ELEMENTS` shingles (which also keeps a chunk's pairs
+    and texts under the 2**24 that `_exact_chunk` numbers them with)."""
     out = np.empty(len(left), np.float64)
     cost = np.cumsum(lengths[left] + lengths[right])
     start = 0
@@ -430,44 +468,43 @@ def _exact_jaccards(texts: pa.LargeStringArray, lengths: I64, left: I64, right: 
     return out
 
 
-def _bounds(n: int, threshold: float) -> tuple[float, float]:
+def _bounds(n: int, threshold: float, sigmas: float) -> tuple[float, float]:
     """Agreement counts (of n positions) below which a pair is surely under the threshold, and at or above which
-    it is surely at or over it: `_SIGMAS` binomial standard errors (plus one position) either side."""
-    margin = _SIGMAS * math.sqrt(n * threshold * (1.0 - threshold)) + 1.0
+    it is surely at or over it: `sigmas` binomial standard errors (plus one position) either side."""
+    margin = sigmas * math.sqrt(n * threshold * (1.0 - threshold)) + 1.0
     return threshold * n - margin, threshold * n + margin
 
 
-def _verify(
-    texts: pa.LargeStringArray, lengths: I64, sig: U32, left: I64, right: I64, band: int, params: NearDupParams
-) -> npt.NDArray[np.bool_]:
-    """Which candidate pairs of `band` reach the threshold.
+def _screen(sig: U32, left: I64, right: I64, params: NearDupParams, workers: int = 1) -> tuple[I64, I64, I64]:
+    """A sequential test of candidate pairs on their signatures: (accepted, undecided, agreement of undecided).
 
-    Their band's own rows agree by construction, so they are left out of every estimate. (1) A quick test on
-    up to `_EARLY_COLUMNS` columns next to the band (one cache line per row) drops pairs far below the
-    threshold: most candidates are pairs of unrelated texts that share common shingles. (2) The agreement over
-    all other columns accepts pairs clearly above and rejects those clearly below. (3) The exact Jaccard
-    decides the rest."""
-    rows, total = params.rows, params.hashes
-    t = params.threshold
-    keep = np.ones(len(left), dtype=bool)
-    early = min(_EARLY_COLUMNS, total - rows)
-    window = (band + 1) * rows if (band + 1) * rows + early <= total else band * rows - early
-    if early >= 8 and window >= 0:
-        low, _ = _bounds(early, t)
-        keep = _agreements(sig, left, right, window, window + early) >= low
-    idx = np.flatnonzero(keep)
-    if not len(idx):
-        return keep
-    others = total - rows
-    agree = _agreements(sig, left[idx], right[idx], 0, total) - rows
-    low, high = _bounds(others, t) if others else (0.0, math.inf)
-    accepted = agree >= high
-    unsure = np.flatnonzero(~accepted & (agree >= low))
-    if len(unsure):
-        exact = _exact_jaccards(texts, lengths, left[idx[unsure]], right[idx[unsure]], params)
-        accepted[unsure[exact >= t - 1e-12]] = True
-    keep[idx] = accepted
-    return keep
+    The signature columns are read 16 at a time (one 64-byte gather per row, see `_agreements`); after each
+    window, pairs whose agreement so far is clearly above the threshold are accepted and those clearly below
+    are dropped. Most candidates are unrelated texts that share common shingles and go after one or two
+    windows, so few pairs cost a full signature read. Intermediate looks use a wider margin
+    (`_SIGMAS_EARLY`) to pay for looking several times. Pairs still undecided after all columns need the exact
+    Jaccard. (The LSH collision that proposed a pair biases its agreement up a little for pairs far below the
+    threshold; that only sends them to the exact check more often.)"""
+    t, total = params.threshold, params.hashes
+    if total % 16 == 0 and sig.flags.c_contiguous:
+        windows = [(lo, lo + 16) for lo in range(0, total, 16)]
+    else:
+        windows = [(0, total)]
+    accepted: list[I64] = []
+    open_ = np.arange(len(left))
+    agree = np.zeros(len(left), np.int64)
+    seen = 0
+    for i, (lo, hi) in enumerate(windows):
+        agree += _agreements(sig, left[open_], right[open_], lo, hi, workers)
+        seen += hi - lo
+        low, high = _bounds(seen, t, _SIGMAS if i == len(windows) - 1 else _SIGMAS_EARLY)
+        sure_yes, sure_no = agree >= high, agree < low
+        accepted.append(open_[sure_yes])
+        still = ~(sure_yes | sure_no)
+        open_, agree = open_[still], agree[still]
+        if not len(open_):
+            break
+    return np.concatenate(accepted), open_, agree
 
 
 # --- components and the public entry point -------------------------------------------------------------------
@@ -495,19 +532,62 @@ def _join(label: I64, left: I64, right: I64) -> I64:
     return label
 
 
-def _components(texts: pa.LargeStringArray, lengths: I64, sig: U32, params: NearDupParams) -> I64:
-    """Component labels of the verified near-duplicate graph, band by band.
+def _candidates(keys: U32, params: NearDupParams, workers: int = 1) -> tuple[I64, I64, I64]:
+    """Every band's candidate pairs, deduplicated: left < right, and in how many bands the pair collided."""
 
-    Working band by band lets a pair whose texts are already joined (a family of copies is typically joined by
-    its first bands) skip verification, and keeps only one band's candidates in memory."""
+    def band_codes(band: int) -> U64:
+        left, right = _band_pairs(*_band_buckets(keys[band]))
+        code: U64 = (left.astype(np.uint64) << np.uint64(32)) | right.astype(np.uint64)
+        return code
+
+    codes = _each(band_codes, range(params.bands), workers)
+    code = np.sort(np.concatenate(codes)) if codes else np.zeros(0, np.uint64)
+    del codes
+    if not len(code):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
+    hits = np.diff(np.append(starts, len(code)))
+    code = code[starts]
+    return (code >> np.uint64(32)).astype(np.int64), (code & np.uint64(0xFFFFFFFF)).astype(np.int64), hits
+
+
+def _components(
+    texts: pa.LargeStringArray,
+    lengths: I64,
+    sig: U32,
+    candidates: tuple[I64, I64, I64],
+    params: NearDupParams,
+    workers: int = 1,
+) -> I64:
+    """Component labels of the verified near-duplicate graph.
+
+    The deduplicated candidates are verified in rounds, pairs that collided in the most bands first: the number
+    of colliding bands grows steeply with the similarity (expected 24 * J**4 with the defaults), so the first
+    rounds join the families of copies cheaply, and the many weaker pairs inside a family that is already
+    joined are then skipped without verification. The same holds within a round for the pairs that need the
+    exact Jaccard (the costly step): they go in batches, the best-agreeing first, each batch skipping the
+    pairs that earlier batches have joined already."""
     label = np.arange(len(sig), dtype=np.int64)
-    for band in range(params.bands):
-        left, right = _band_pairs(*_band_buckets(sig, band, params.rows))
-        apart = label[left] != label[right]
-        left, right = left[apart], right[apart]
-        if len(left):
-            ok = _verify(texts, lengths, sig, left, right, band, params)
-            label = _join(label, left[ok], right[ok])
+    left, right, hits = candidates
+    expected = [params.bands * j**params.rows for j in (0.9, params.threshold, 0.5)]
+    cuts = sorted({max(1, math.ceil(e)) for e in expected} | {1}, reverse=True)
+    done = np.zeros(len(left), dtype=bool)
+    for cut in cuts:
+        todo = np.flatnonzero(~done & (hits >= cut))
+        done[todo] = True
+        todo = todo[label[left[todo]] != label[right[todo]]]
+        if not len(todo):
+            continue
+        accepted, unsure, agree = _screen(sig, left[todo], right[todo], params, workers)
+        label = _join(label, left[todo[accepted]], right[todo[accepted]])
+        unsure = todo[unsure[np.argsort(-agree, kind="stable")]]
+        for start, stop in _blocks(len(unsure), _EXACT_BATCH):
+            batch = unsure[start:stop]
+            batch = batch[label[left[batch]] != label[right[batch]]]
+            if len(batch):
+                exact = _exact_jaccards(texts, lengths, left[batch], right[batch], params)
+                ok = batch[exact >= params.threshold - 1e-12]
+                label = _join(label, left[ok], right[ok])
     return label
 
 
@@ -523,21 +603,22 @@ def near_duplicate_clusters(texts: Texts, params: NearDupParams = NearDupParams(
     if n == 0:
         return result
     workers = _workers()
-    # exact dedupe of the raw strings, normalise only those, then dedupe the normalised forms
-    raw_enc = pc.dictionary_encode(raw.fill_null(""))
-    norm_enc = pc.dictionary_encode(_normalise(raw_enc.dictionary, workers))
-    text_of_post = norm_enc.indices.to_numpy(zero_copy_only=False)[raw_enc.indices.to_numpy(zero_copy_only=False)]
-    del raw_enc
-    unique = norm_enc.dictionary
+    unique, text_of_post = _dedupe(_normalise(raw, workers))
+    n_unique = len(unique)
     lengths = pc.utf8_length(unique).to_numpy(zero_copy_only=False).astype(np.int64)
     eligible = np.flatnonzero(lengths >= max(params.min_chars, params.shingle))
     if len(eligible) == 0:
         return result
-    nodes = unique.take(pa.array(eligible))
-    sig = _signatures(nodes, params, workers)
-    label = _components(nodes, lengths[eligible], sig, params)
-    del sig
-    node_of_text = np.full(len(unique), -1, dtype=np.int64)
+    if len(eligible) >= 1 << 32:  # pairs and bucket keys pack a text's number into 32 bits
+        raise ValueError(f"at most 2**32 - 1 distinct texts, got {len(eligible):,}")
+    nodes = unique if len(eligible) == n_unique else unique.take(pa.array(eligible))
+    del unique
+    sig, keys = _signatures(nodes, params, workers)
+    candidates = _candidates(keys, params, workers)
+    del keys
+    label = _components(nodes, lengths[eligible], sig, candidates, params, workers)
+    del sig, candidates
+    node_of_text = np.full(n_unique, -1, dtype=np.int64)
     node_of_text[eligible] = np.arange(len(eligible))
     node = node_of_text[text_of_post]
     posts = np.flatnonzero(node >= 0)
