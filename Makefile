@@ -33,6 +33,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/neardup.py
+	$(BIN)/python bench/coordination_quality.py
+	$(BIN)/python bench/vs_cnt.py
 
 clean:
 	rm -rf $(RUN_DIR) floodwatch-data .pytest_cache .mypy_cache .ruff_cache
