@@ -1,0 +1,276 @@
+"""Ingest throughput: floodwatch vs coordination-network-toolkit's `preprocess` on the same simulated posts.
+
+    .venv/bin/python bench/ingest.py                 # 1,000,000 posts, seed 11 (the published figures)
+    .venv/bin/python bench/ingest.py --posts 20000   # a quick run while developing
+
+Three measurements, each a fresh subprocess writing into a fresh, empty output:
+
+1. coordination-network-toolkit 1.5.2 `compute_networks DB preprocess --format csv posts.cnt.csv` (SQLite)
+2. `floodwatch ingest posts.cnt.csv --format cnt --data-dir DIR`   (the same CSV)
+3. `floodwatch ingest posts.jsonl --format jsonl --data-dir DIR`    (canonical JSON Lines, the same posts)
+
+Posts/s is the input's data rows over the wall time of the whole command (start-up included). Each output is
+then checked: the rows in floodwatch's store, and in CNT's `edge` table, must equal the input's rows.
+The figures go to bench/results/ingest.json; the last line printed is the one-line summary with the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# Run as a script: its folder is on sys.path, so the shared helpers import as `common`.
+from common import (
+    CNT_PACKAGE,
+    ROOT,
+    WORK,
+    ensure_cnt_venv,
+    floodwatch_bin,
+    git_revision,
+    log,
+    machine_info,
+    package_versions,
+    print_table,
+    run_timed_quietly,
+    simulated_data,
+    warm_cache,
+    write_results,
+)
+
+NAME = "ingest"
+GOAL = 10.0  # floodwatch's CSV throughput over CNT's, at least
+CNT_TOOL = "coordination-network-toolkit"
+RUNS = WORK / "ingest-runs"
+
+_STORE_COUNT = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from floodwatch.store.events import EventStore\n"
+    "con = EventStore(Path(sys.argv[1])).connect()\n"
+    "print(con.execute('SELECT count(*) FROM posts').fetchone()[0],"
+    " con.execute('SELECT count(*) FROM quarantine').fetchone()[0])\n"
+)
+
+
+@dataclass
+class Run:
+    tool: str
+    input: str  # "cnt-csv" or "jsonl"
+    file: str
+    rows: int
+    command: list[str]
+    seconds: float = 0.0  # the median over the repeats
+    all_seconds: list[float] = field(default_factory=list)
+    posts_per_s: float = 0.0
+    peak_mb: float = 0.0  # the largest over the repeats
+    cpu_s: float = 0.0  # user + system CPU time of the median run (several cores can add up past `seconds`)
+    other_cpu_s: float | None = None  # the most CPU time other processes used during a kept run (contention)
+    contended: bool = False  # some kept run shared the machine with other busy processes: figures skewed
+    stored: int = 0  # rows found in the tool's output after the run
+    quarantined: int = 0
+    ok: bool = False
+
+
+def csv_rows(path: Path) -> int:
+    """Data rows (records, not physical lines) of a CSV file with a header."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return sum(1 for _ in csv.reader(fh)) - 1
+
+
+def jsonl_rows(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def store_counts(data_dir: Path) -> tuple[int, int]:
+    """Posts and quarantined records in a floodwatch event store, read by floodwatch's own Python."""
+    python = floodwatch_bin() / "python"
+    done = subprocess.run([str(python), "-c", _STORE_COUNT, str(data_dir)], capture_output=True, text=True)
+    if done.returncode != 0:
+        log(f"cannot count the store {data_dir}: {done.stderr.strip()}")
+        return -1, -1
+    posts, quarantined = done.stdout.split()
+    return int(posts), int(quarantined)
+
+
+def cnt_rows(db: Path) -> int:
+    """Messages in CNT's SQLite db: its `edge` table holds one row per message (preprocess.py, database.py)."""
+    con = sqlite3.connect(db)
+    try:
+        return int(con.execute("SELECT count(*) FROM edge").fetchone()[0])
+    finally:
+        con.close()
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def measure(run: Run, output: Path, repeat: int, quiet_timeout: float) -> None:
+    """Run the command `repeat` times, each into a fresh `output`, then check what the last run stored."""
+
+    def fresh_output() -> None:
+        for leftover in (output, output.with_name(output.name + "-wal"), output.with_name(output.name + "-shm")):
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            elif leftover.exists():
+                leftover.unlink()
+        output.parent.mkdir(parents=True, exist_ok=True)
+
+    peaks, cpus, others = [], [], []
+    for i in range(repeat):
+        log(f"{run.tool} on {run.input} ({i + 1}/{repeat}): {' '.join(run.command)}")
+        log_path = output.parent / f"{output.name}.{i + 1}.log"
+        timed = run_timed_quietly(run.command, log_path, fresh_output, cwd=ROOT, quiet_timeout=quiet_timeout)
+        if timed.returncode != 0:
+            tail = timed.log_path.read_text(errors="replace")[-3000:]
+            raise SystemExit(f"{run.tool} failed with exit code {timed.returncode}; see {timed.log_path}:\n{tail}")
+        log(
+            f"  {timed.seconds:.2f} s, {timed.cpu_s:.1f} s CPU, peak {timed.peak_mb:,.0f} MB; "
+            f"other processes meanwhile: {timed.other_cpu_s} s CPU"
+        )
+        run.all_seconds.append(round(timed.seconds, 3))
+        peaks.append(timed.peak_mb)
+        cpus.append(timed.cpu_s)
+        if timed.other_cpu_s is not None:
+            others.append(timed.other_cpu_s)
+        run.contended = run.contended or timed.contended
+    run.seconds = statistics.median(run.all_seconds)
+    run.cpu_s = cpus[run.all_seconds.index(statistics.median_low(run.all_seconds))]
+    run.other_cpu_s = max(others) if others else None
+    run.posts_per_s = run.rows / run.seconds
+    run.peak_mb = round(max(peaks), 1)
+    if run.tool == CNT_TOOL:
+        run.stored = cnt_rows(output)
+    else:
+        run.stored, run.quarantined = store_counts(output)
+    run.ok = run.stored == run.rows and run.quarantined == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=1_000_000, help="posts to simulate (default 1,000,000)")
+    parser.add_argument("--seed", type=int, default=11, help="simulation seed (default 11)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median counts (default 3)")
+    parser.add_argument(
+        "--quiet-timeout",
+        type=float,
+        default=300,
+        help="before each run, wait up to this many seconds for other processes to go quiet (0: do not wait)",
+    )
+    args = parser.parse_args(argv)
+
+    cnt_venv = ensure_cnt_venv()
+    fw = floodwatch_bin() / "floodwatch"
+    sim = simulated_data(args.posts, args.seed, cnt_csv=True)
+    csv_path, jsonl_path = sim / "posts.cnt.csv", sim / "posts.jsonl"
+    rows_csv, rows_jsonl = csv_rows(csv_path), jsonl_rows(jsonl_path)
+    log(f"input: {rows_csv:,} CSV rows, {rows_jsonl:,} JSONL rows")
+    for path in (csv_path, jsonl_path):
+        warm_cache(path)
+
+    shutil.rmtree(RUNS, ignore_errors=True)
+    cnt_db = RUNS / "cnt" / "cnt.db"
+    fw_csv_dir, fw_jsonl_dir = RUNS / "floodwatch-cnt" / "data", RUNS / "floodwatch-jsonl" / "data"
+    cnt_cmd = [str(cnt_venv / "bin" / "compute_networks"), str(cnt_db), "preprocess", "--format", "csv"]
+    runs = [
+        (Run(CNT_TOOL, "cnt-csv", rel(csv_path), rows_csv, [*cnt_cmd, str(csv_path)]), cnt_db),
+        (
+            Run("floodwatch", "cnt-csv", rel(csv_path), rows_csv,
+                [str(fw), "ingest", str(csv_path), "--format", "cnt", "--data-dir", str(fw_csv_dir)]),
+            fw_csv_dir,
+        ),
+        (
+            Run("floodwatch", "jsonl", rel(jsonl_path), rows_jsonl,
+                [str(fw), "ingest", str(jsonl_path), "--format", "jsonl", "--data-dir", str(fw_jsonl_dir)]),
+            fw_jsonl_dir,
+        ),
+    ]  # fmt: skip
+    for run, output in runs:
+        measure(run, output, args.repeat, args.quiet_timeout)
+    cnt, fw_csv, fw_jsonl = (run for run, _ in runs)
+
+    print()
+    print_table(
+        ("tool", "input", "rows", "stored", "seconds", "CPU s", "posts/s", "peak MB"),
+        [
+            (r.tool, r.input, r.rows, r.stored, f"{r.seconds:.2f}", r.cpu_s, round(r.posts_per_s), r.peak_mb)
+            for r in (cnt, fw_csv, fw_jsonl)
+        ],
+        left=2,
+    )
+    print()
+    ratio = fw_csv.posts_per_s / cnt.posts_per_s
+    ratio_jsonl = fw_jsonl.posts_per_s / cnt.posts_per_s
+    correct = all(r.ok for r in (cnt, fw_csv, fw_jsonl))
+    for r in (cnt, fw_csv, fw_jsonl):
+        extra = f", {r.quarantined:,} quarantined" if r.quarantined else ""
+        print(
+            f"check {r.tool} ({r.input}): {r.stored:,} rows stored of {r.rows:,}{extra}: {'ok' if r.ok else 'MISMATCH'}"
+        )
+    for r in (cnt, fw_csv, fw_jsonl):
+        if r.contended:
+            print(
+                f"warning: other processes used {r.other_cpu_s:.1f} s CPU during {r.tool} ({r.input}): figures skewed"
+            )
+    print(f"floodwatch JSONL vs CNT's CSV preprocess: {ratio_jsonl:.1f}x")
+    print(f"goal >= {GOAL:g}x on the same CSV: {'met' if ratio >= GOAL else 'NOT met'} ({ratio:.1f}x)")
+
+    fw_versions = package_versions(floodwatch_bin() / "python", ["floodwatch", "duckdb", "pyarrow", "orjson"])
+    cnt_versions = package_versions(cnt_venv / "bin" / "python", [CNT_PACKAGE])
+    summary = (
+        f"ingest: floodwatch {fw_csv.posts_per_s:,.0f} posts/s vs {CNT_TOOL} {cnt.posts_per_s:,.0f} posts/s "
+        f"on {rows_csv:,} posts: {ratio:.1f}x"
+    )
+    path = write_results(
+        NAME,
+        {
+            "seed": args.seed,
+            "floodwatch_git": git_revision(),
+            "posts": rows_csv,
+            "posts_requested": args.posts,
+            "repeat": args.repeat,
+            "versions": {
+                "python": fw_versions["python"],
+                "floodwatch": fw_versions["floodwatch"],
+                "duckdb": fw_versions["duckdb"],
+                "pyarrow": fw_versions["pyarrow"],
+                "orjson": fw_versions["orjson"],
+                CNT_PACKAGE: cnt_versions[CNT_PACKAGE],
+                "cnt_python": cnt_versions["python"],
+            },
+            "inputs": {
+                "cnt-csv": {"file": rel(csv_path), "rows": rows_csv, "bytes": csv_path.stat().st_size},
+                "jsonl": {"file": rel(jsonl_path), "rows": rows_jsonl, "bytes": jsonl_path.stat().st_size},
+            },
+            "method": "wall time of the whole command (start-up included) in a fresh subprocess into an empty "
+            "output, warm page cache, after waiting for other processes to go quiet; peak RSS and CPU time from "
+            "GNU time (or getrusage); other_cpu_s: CPU time other processes used meanwhile (from /proc/stat); "
+            "posts/s = input rows / seconds",
+            "runs": [
+                {**asdict(r), "command": [rel(Path(c)) if c.startswith("/") else c for c in r.command]}
+                for r in (cnt, fw_csv, fw_jsonl)
+            ],
+            "ratio": round(ratio, 2),
+            "ratio_jsonl": round(ratio_jsonl, 2),
+            "goal": GOAL,
+            "goal_met": ratio >= GOAL,
+            "correct": correct,
+            "summary": summary,
+        },
+    )
+    machine = machine_info()
+    print(f"results: {rel(path)} ({machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB)")
+    print(summary)
+    return 0 if correct else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
