@@ -31,6 +31,7 @@ from floodwatch.commands.common import (
     run_ingest,
 )
 from floodwatch.commands.detect import detect_app, print_clusters, write_coordination
+from floodwatch.commands.network import network_command
 from floodwatch.detect.coordination import CoordinationParams, detect_coordination
 from floodwatch.duck import scalar
 from floodwatch.engines.duckdb import DuckDBEngine
@@ -49,6 +50,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(detect_app, name="detect")
+app.command("network")(network_command)
 
 
 @app.command("ingest")
