@@ -59,7 +59,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import importlib
 import re
 import xml.etree.ElementTree as ET
@@ -77,6 +76,7 @@ from floodwatch.engines.base import EVENT_SCHEMA, PairParams
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.export.graph import GRAPH_FORMATS, write_graph
 from floodwatch.ingest.normalize import sql_str
+from floodwatch.ingest.pipeline import sha256_of
 from floodwatch.store.events import EventStore
 
 NETWORK_KINDS = ("co_tweet", "co_retweet", "co_link", "co_reply", "co_similar_tweet", "co_post")
@@ -242,14 +242,6 @@ def _register_udfs(con: duckdb.DuckDBPyConnection, tokens: bool) -> None:
 # --- the original CNT fields ------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 24):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _csv_header(path: Path) -> list[str]:
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
         first = fh.readline()
@@ -266,7 +258,7 @@ def _usable_cnt_sources(con: duckdb.DuckDBPyConnection, store: EventStore, where
         try:
             if not path.is_file() or path.stat().st_size != info.size:
                 continue
-            if not {"message_id", "message", "urls"} <= set(_csv_header(path)) or _sha256(path) != info.sha256:
+            if not {"message_id", "message", "urls"} <= set(_csv_header(path)) or sha256_of(path) != info.sha256:
                 continue
         except OSError:
             continue
