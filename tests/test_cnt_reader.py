@@ -63,3 +63,11 @@ def test_missing_username_column_is_reported(store: EventStore, tmp_path: Path) 
     assert report.posts.quarantined == 1 and report.posts.loaded == 0
     [(reason,)] = query(store, "SELECT reason FROM quarantine")
     assert "'username' is missing" in str(reason)
+
+
+def test_stray_carriage_return_falls_back_to_exact_lines(store: EventStore, tmp_path: Path) -> None:
+    # found by the fuzz test: DuckDB and the line count disagreed on where a record was
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"\x00,message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n\r0")
+    report = load(store, path, fmt="cnt")
+    assert report.posts.read == report.posts.quarantined == 1

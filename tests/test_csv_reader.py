@@ -70,6 +70,7 @@ def read_all(reader: CsvReader, path: Path, fast: bool) -> tuple[list[dict[str, 
         else list(reader._reference(path, header, mapping, options))
     )
     assert chunks is not None
+    chunks = list(chunks)
     rows = [r for c in chunks if c.posts is not None for r in c.posts.to_pylist()]
     rejects = sorted((r.line, r.reason) for c in chunks for r in c.rejects)
     return rows, rejects

@@ -141,7 +141,7 @@ class CsvReader:
             )
             return
         fast = self._fast(path, header, mapping, options)
-        chunks = self._reference(path, header, mapping, options) if fast is None else iter(fast)
+        chunks = self._reference(path, header, mapping, options) if fast is None else fast
         for chunk in chunks:
             if chunk.posts is not None:
                 chunk.posts = fill_platform(chunk.posts, platform)
@@ -169,7 +169,7 @@ class CsvReader:
 
     def _fast(
         self, path: Path, header: list[str], mapping: Mapping[str, str], options: ReaderOptions
-    ) -> list[RawChunk] | None:
+    ) -> Iterator[RawChunk] | None:
         con = duck.connect()
         columns = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in header) + "}"
         target = str(path).replace("'", "''")
@@ -191,6 +191,8 @@ class CsvReader:
             return None  # quoted line breaks: only the reference path knows each record's line
         lines = np.arange(2, data_lines + 2, dtype=np.int64)
         lines = lines[~np.isin(lines, np.asarray(reject_lines, dtype=np.int64))]
+        if len(lines) != total:
+            return None  # DuckDB counted lines differently (stray carriage returns): the reference path decides
         source = str(path)
         seen: set[int] = set()
         rejects = []
@@ -199,20 +201,31 @@ class CsvReader:
                 continue
             seen.add(int(line))
             rejects.append(Rejected(source, int(line), _reason(str(error_type), str(message)), csv_line or ""))
-        table = con.sql("SELECT * FROM rows").to_arrow_table()
-        table = table.append_column(LINE, pa.array(lines, type=pa.int64()))
-        con.close()
-        step = max(1, options.chunk_rows)
-        starts = range(0, max(table.num_rows, 1), step)
-        return [
-            self._chunk(
-                source,
-                table.slice(start, step),
-                rejects if start == 0 else [],
-                path.stat().st_size if start == starts[-1] else 0,
-            )
-            for start in starts
-        ]
+        return self._chunks_of(con, path, lines, rejects, options)
+
+    def _chunks_of(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        lines: np.ndarray,  # type: ignore[type-arg]
+        rejects: list[Rejected],
+        options: ReaderOptions,
+    ) -> Iterator[RawChunk]:
+        """The parsed rows, `chunk_rows` at a time in file order (DuckDB's row ids), so only one chunk is ever
+        held in Python memory; the table itself lives in DuckDB, within its memory limit."""
+        try:
+            step = max(1, options.chunk_rows)
+            starts = range(0, max(len(lines), 1), step)
+            for start in starts:
+                part = con.sql(
+                    f"SELECT * FROM rows WHERE rowid >= {start} AND rowid < {start + step} ORDER BY rowid"
+                ).to_arrow_table()
+                part = part.append_column(LINE, pa.array(lines[start : start + step], type=pa.int64()))
+                yield self._chunk(
+                    str(path), part, rejects if start == 0 else [], path.stat().st_size if start == starts[-1] else 0
+                )
+        finally:
+            con.close()
 
     def _chunk(self, source: str, table: pa.Table, rejects: list[Rejected], progress: int = 0) -> RawChunk:
         """Split the account names (if the format has them) off the posts into account records."""
