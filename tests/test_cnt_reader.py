@@ -70,4 +70,4 @@ def test_stray_carriage_return_falls_back_to_exact_lines(store: EventStore, tmp_
     path = tmp_path / "cr.csv"
     path.write_bytes(b"\x00,message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n\r0")
     report = load(store, path, fmt="cnt")
-    assert report.posts.read == report.posts.quarantined == 1
+    assert report.posts.loaded == 0 and report.posts.read == report.posts.quarantined >= 1
