@@ -112,8 +112,10 @@ class CoordinationRun:
 
 def _shuffled_events(con: duckdb.DuckDBPyConnection, seed: int) -> pa.RecordBatchReader:
     """The null model: each account's post times permuted among its own posts; keys stay, timing is chance."""
-    return con.cursor().sql(
-        f"""
+    return (
+        con.cursor()
+        .sql(
+            f"""
         WITH perm AS (
           SELECT pid, aid, t,
             row_number() OVER (PARTITION BY aid ORDER BY hash(pid, {int(seed)})) AS drawn,
@@ -124,7 +126,9 @@ def _shuffled_events(con: duckdb.DuckDBPyConnection, seed: int) -> pa.RecordBatc
         )
         SELECT events.aid, events.kind, events.key, moved.t, events.pid FROM events JOIN moved USING (pid)
         """
-    ).to_arrow_reader()
+        )
+        .to_arrow_reader()
+    )
 
 
 def _key_pairs(
@@ -135,10 +139,14 @@ def _key_pairs(
 
     def stream(rare: bool) -> pa.RecordBatchReader:
         # a cursor of its own, so the engine can use `con` while this stream is read
-        return con.cursor().sql(
-            f"SELECT e.* FROM {events_table} e JOIN key_idf k USING (kind, key) "
-            f"WHERE (k.key_accounts <= {int(params.rare_key_accounts)}) = {rare}"
-        ).to_arrow_reader()
+        return (
+            con.cursor()
+            .sql(
+                f"SELECT e.* FROM {events_table} e JOIN key_idf k USING (kind, key) "
+                f"WHERE (k.key_accounts <= {int(params.rare_key_accounts)}) = {rare}"
+            )
+            .to_arrow_reader()
+        )
 
     common = engine.key_pairs(stream(False), PairParams(params.window, params.max_neighbours))
     rare = engine.key_pairs(stream(True), PairParams(max(params.window, params.rare_window), params.max_neighbours))

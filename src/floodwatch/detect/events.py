@@ -33,7 +33,6 @@ from floodwatch.engines.base import EVENT_SCHEMA
 from floodwatch.ingest.normalize import MENTION, URL_PATTERN, sql_str
 
 KINDS = ("same_text", "similar_text", "url", "domain", "contact", "repost", "reply", "hashtag", "mention")
-TEXT_KINDS = ("same_text", "similar_text")
 
 # The text as compared for same_text: lower case, without links and @mentions, whitespace collapsed.
 NORMALISED_TEXT = (

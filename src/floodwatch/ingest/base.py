@@ -158,10 +158,6 @@ def coerce_account(obj: Mapping[str, Any], line: int) -> dict[str, Any]:
     return row
 
 
-def empty_raw(schema: pa.Schema) -> pa.Table:
-    return schema.empty_table()
-
-
 def fill_platform(table: pa.Table, platform: str | None) -> pa.Table:
     """`--platform` fills records that lack one; a record's own platform wins."""
     if not platform:
