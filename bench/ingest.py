@@ -255,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
             "GNU time (or getrusage); other_cpu_s: CPU time other processes used meanwhile (from /proc/stat); "
             "posts/s = input rows / seconds",
             "runs": [
-                {**asdict(r), "command": [rel(Path(c)) if c.startswith("/") else c for c in r.command]}
+                {
+                    **asdict(r),
+                    "posts_per_s": round(r.posts_per_s),
+                    "command": [rel(Path(c)) if c.startswith("/") else c for c in r.command],
+                }
                 for r in (cnt, fw_csv, fw_jsonl)
             ],
             "ratio": round(ratio, 2),
