@@ -292,7 +292,8 @@ def _trace_pairs(con: duckdb.DuckDBPyConnection, params: CoordinationParams) -> 
           SELECT aid, sqrt(sum(w * w)) AS norm FROM vec GROUP BY aid
         ), rare AS (
           SELECT * FROM vec
-          WHERE key_accounts BETWEEN 2 AND {int(params.trace_max_key_accounts)} AND w > 0 AND kind <> 'domain'
+          WHERE key_accounts BETWEEN 2 AND {int(params.trace_max_key_accounts)} AND w > 0
+            AND kind IN ('same_text', 'similar_text', 'url', 'contact', 'hashtag')
         ), dots AS (
           SELECT a.aid AS aid_a, b.aid AS aid_b, sum(a.w * b.w) AS dot, count(*) AS shared_keys,
             sum(least(a.uses, b.uses)) AS shared_uses
