@@ -198,3 +198,14 @@ def test_simulated_groups_found_against_truth(tmp_path: Path) -> None:
     assert scores.precision >= 0.9, scores
     assert scores.recall >= 0.7, scores
     assert scores.decoy_false_positive_rate <= 0.02, scores
+
+
+def test_fans_of_the_same_accounts_are_not_alike_by_trace(tmp_path: Path) -> None:
+    """Ordinary users who repost the same popular posts, hours apart, share no coordinated behaviour."""
+    posts = organic(40, 4)
+    for i in range(6):
+        posts.append(post("x", f"pop{i}", "celebrity", i * 86400, text=f"big announcement number {i} today"))
+        for f in range(4):
+            posts.append(post("x", f"fan{f}-{i}", f"fan{f}", i * 86400 + 3600 * (f + 1), repost_of=f"pop{i}"))
+    store = store_with(tmp_path, posts)
+    assert detect(store).clusters == []
