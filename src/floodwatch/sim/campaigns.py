@@ -210,11 +210,32 @@ class Campaign(ABC):
         return []
 
 
-class ViralBurst(Campaign):
+class _Decoy(Campaign):
+    """What the two decoys share: one author's post that a crowd answers; `role` names the author in the truth."""
+
+    role = ""
+    platform: str
+    author: int
+
+    def info(self, world: World) -> dict[str, Any]:
+        return {
+            "campaign": self.campaign_id,
+            "kind": self.kind,
+            "platform": self.platform,
+            "author": world.handle(self.platform, self.author),
+            "posts": self.made,
+        }
+
+    def targets(self, world: World) -> list[tuple[str, str, str, str]]:
+        return [(self.platform, world.handle(self.platform, self.author), self.campaign_id, self.role)]
+
+
+class ViralBurst(_Decoy):
     """Hard negative: a famous account's post reposted by hundreds to thousands of unrelated accounts within
     hours. Co-reposting it is no evidence of coordination, however synchronous it looks."""
 
     kind = "viral_decoy"
+    role = "viral_author"
 
     def __init__(self, campaign_id: str, rng: np.random.Generator, world: World, size: int) -> None:
         super().__init__(campaign_id, rng)
@@ -243,24 +264,13 @@ class ViralBurst(Campaign):
         self.made = len(out)
         return out
 
-    def info(self, world: World) -> dict[str, Any]:
-        return {
-            "campaign": self.campaign_id,
-            "kind": self.kind,
-            "platform": self.platform,
-            "author": world.handle(self.platform, self.author),
-            "posts": self.made,
-        }
 
-    def targets(self, world: World) -> list[tuple[str, str, str, str]]:
-        return [(self.platform, world.handle(self.platform, self.author), self.campaign_id, "viral_author")]
-
-
-class FriendlyBurst(Campaign):
+class FriendlyBurst(_Decoy):
     """Hard negative: a celebration that draws many near-identical well-wishes ("生日快乐！") from unrelated
     accounts within two hours: same text, same target, same window, and still not a water army."""
 
     kind = "friendly_decoy"
+    role = "friendly_target"
 
     def __init__(self, campaign_id: str, rng: np.random.Generator, world: World, size: int) -> None:
         super().__init__(campaign_id, rng)
@@ -286,18 +296,6 @@ class FriendlyBurst(Campaign):
             out.append(world.reply(root, row, world.clip(self.start + 10 + delay), reply, cid, self.kind))
         self.made = len(out)
         return out
-
-    def info(self, world: World) -> dict[str, Any]:
-        return {
-            "campaign": self.campaign_id,
-            "kind": self.kind,
-            "platform": self.platform,
-            "author": world.handle(self.platform, self.author),
-            "posts": self.made,
-        }
-
-    def targets(self, world: World) -> list[tuple[str, str, str, str]]:
-        return [(self.platform, world.handle(self.platform, self.author), self.campaign_id, "friendly_target")]
 
 
 @dataclass(frozen=True)
