@@ -282,3 +282,15 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]], left: 
     print("  ".join("-" * w for w in widths))
     for row in text:
         print(line(row))
+
+
+def rel(path: Path) -> str:
+    """`path` relative to the project root when it is inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def announce(results: Path, summary: str) -> None:
+    """The closing lines every benchmark prints: where its figures went, on what machine, then the summary."""
+    machine = machine_info()
+    print(f"results: {rel(results)} ({machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB)")
+    print(summary)

@@ -31,13 +31,14 @@ from common import (
     CNT_PACKAGE,
     ROOT,
     WORK,
+    announce,
     ensure_cnt_venv,
     floodwatch_bin,
     git_revision,
     log,
-    machine_info,
     package_versions,
     print_table,
+    rel,
     run_timed_quietly,
     simulated_data,
     warm_cache,
@@ -107,10 +108,6 @@ def cnt_rows(db: Path) -> int:
         return int(con.execute("SELECT count(*) FROM edge").fetchone()[0])
     finally:
         con.close()
-
-
-def rel(path: Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def measure(run: Run, output: Path, repeat: int, quiet_timeout: float) -> None:
@@ -270,9 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             "summary": summary,
         },
     )
-    machine = machine_info()
-    print(f"results: {rel(path)} ({machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB)")
-    print(summary)
+    announce(path, summary)
     return 0 if correct else 1
 
 

@@ -50,14 +50,15 @@ from common import (
     GNU_TIME,
     ROOT,
     WORK,
+    announce,
     busy_cpu_seconds,
     ensure_cnt_venv,
     floodwatch_bin,
     git_revision,
     log,
-    machine_info,
     package_versions,
     print_table,
+    rel,
     simulated_data,
     wait_until_quiet,
     warm_cache,
@@ -199,10 +200,6 @@ def run_step(step: Step, log_path: Path, timeout: float | None, quiet_timeout: f
             f"{step.peak_tree_mb} MB); other processes meanwhile: {step.other_cpu_s} s CPU"
         )
     return step
-
-
-def rel(path: Path) -> str:
-    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def step_json(step: Step) -> dict[str, Any]:
@@ -533,9 +530,7 @@ def main(argv: list[str] | None = None) -> int:
             "summary": summary,
         },
     )
-    machine = machine_info()
-    print(f"results: {rel(path)} ({machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB)")
-    print(summary)
+    announce(path, summary)
     return 0 if identical else 1
 
 
