@@ -10,6 +10,7 @@ import pytest
 
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.pipeline import IngestReport, ingest
+from floodwatch.sim import SimulationConfig, simulate
 from floodwatch.store.events import EventStore
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +33,17 @@ def shared_data() -> Path:
 @pytest.fixture
 def store(tmp_path: Path) -> EventStore:
     return EventStore(tmp_path / "store")
+
+
+@pytest.fixture(scope="session")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, EventStore]:
+    """One simulated multi-platform world (30k posts, seed 5) ingested once for the whole session: the
+    simulator's folder (with truth/) and its store. Tests must only read it."""
+    root = tmp_path_factory.mktemp("simulated")
+    summary = simulate(SimulationConfig(posts=30_000, seed=5), root / "sim")
+    world = EventStore(root / "store")
+    load(world, summary.files["posts"], summary.files["accounts"])
+    return root / "sim", world
 
 
 def load(store: EventStore, *paths: Path, fmt: str = "auto", **options: object) -> IngestReport:

@@ -19,6 +19,7 @@ from floodwatch.export.graph import GRAPH_FORMATS, write_graph
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.formats import AUTO
 from floodwatch.store.events import EventStore, resolve_data_dir
+from floodwatch.store.findings import FindingStore
 
 detect_app = typer.Typer(help="Run detectors and write their findings.", no_args_is_help=True)
 
@@ -166,5 +167,7 @@ def coordination_command(
         result = detect_coordination(con, DuckDBEngine(con), params, step)
     print_clusters(result)
     written = write_coordination(result, out, [g.strip() for g in (graph or "").split(",") if g.strip()])
+    logged = FindingStore(store.root).append(result.findings, "coordination")
     console.print(f"done in {time.monotonic() - started:.1f} s; wrote {', '.join(str(p) for p in written)}")
+    console.print(f"findings log: {logged or 'no new findings'}")
     con.close()

@@ -141,7 +141,7 @@ def _fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def _write_atomically(path: Path, payload: bytes) -> None:
+def write_atomically(path: Path, payload: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as fh:
         fh.write(payload)
@@ -382,7 +382,7 @@ class StoreWriter:
             account_files=account_files,
             quarantine_file=quarantine_file,
         )
-        _write_atomically(self.store.catalog_dir / f"{batch_id}.json", orjson.dumps(asdict(manifest)))
+        write_atomically(self.store.catalog_dir / f"{batch_id}.json", orjson.dumps(asdict(manifest)))
         self._remember(post_files, account_files)
         return manifest
 
