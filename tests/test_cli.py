@@ -36,6 +36,17 @@ def test_detect_coordination_writes_the_documented_files(tmp_path: Path) -> None
     assert len(findings) == 1 and orjson.loads(findings[0])["kind"] == "coordination_cluster"
     assert (out / "network.gexf").exists()
     assert "C001" in result.output
+    # the finding is also in the store's findings log, listed and shown by `floodwatch findings`
+    store = ["--data-dir", str(out / "store")]
+    listed = runner.invoke(app, ["findings", "list", "--json", *store])
+    assert listed.exit_code == 0, listed.output
+    [logged] = [orjson.loads(line) for line in listed.output.splitlines()]
+    assert logged == orjson.loads(findings[0])
+    shown = runner.invoke(app, ["findings", "show", logged["id"][:10], *store])
+    assert shown.exit_code == 0 and orjson.loads(shown.output)["id"] == logged["id"]
+    assert runner.invoke(app, ["findings", "show", "fnd_nope", *store]).exit_code == 2
+    rerun = runner.invoke(app, ["detect", "coordination", str(posts), "--out", str(out)])
+    assert "no new findings" in rerun.output
 
 
 def test_ingest_then_detect_on_the_store(tmp_path: Path) -> None:

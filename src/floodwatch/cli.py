@@ -31,6 +31,7 @@ from floodwatch.commands.common import (
     run_ingest,
 )
 from floodwatch.commands.detect import detect_app, print_clusters, write_coordination
+from floodwatch.commands.findings import findings_app
 from floodwatch.commands.network import network_command
 from floodwatch.detect.coordination import CoordinationParams, detect_coordination
 from floodwatch.duck import scalar
@@ -50,6 +51,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(detect_app, name="detect")
+app.add_typer(findings_app, name="findings")
 app.command("network")(network_command)
 
 
