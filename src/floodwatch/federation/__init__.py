@@ -1,0 +1,1 @@
+"""Sharing the blacklist between platforms and federation nodes without sharing personal data."""
