@@ -32,6 +32,7 @@ from floodwatch.commands.common import (
 )
 from floodwatch.commands.detect import detect_app, print_clusters, write_coordination
 from floodwatch.commands.findings import findings_app
+from floodwatch.commands.hotspots import cascades_command, trends_command
 from floodwatch.commands.network import network_command
 from floodwatch.detect.coordination import CoordinationParams, detect_coordination
 from floodwatch.duck import scalar
@@ -50,6 +51,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+detect_app.command("cascades")(cascades_command)
+detect_app.command("trends")(trends_command)
 app.add_typer(detect_app, name="detect")
 app.add_typer(findings_app, name="findings")
 app.command("network")(network_command)

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Optional
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -22,7 +23,9 @@ from rich.table import Table
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.formats import UnknownFormatError
 from floodwatch.ingest.pipeline import IngestReport, ingest
+from floodwatch.schema import Finding
 from floodwatch.store.events import EventStore, StoreBusyError
+from floodwatch.store.findings import FindingStore
 
 console = Console()
 errors = Console(stderr=True)
@@ -139,3 +142,17 @@ def parse_duration(text: str) -> float:
     if not match:
         raise fail(f"cannot read the duration {text!r}: write e.g. 30s, 5m, 1h or 2d")
     return float(match.group(1)) * UNITS[match.group(2)]
+
+
+def write_findings(findings: list[Finding], path: Path) -> None:
+    """findings.jsonl beside a command's other outputs: one `Finding.to_dict()` a line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        for finding in findings:
+            fh.write(orjson.dumps(finding.to_dict(), default=str) + b"\n")
+
+
+def log_findings(findings: list[Finding], store_root: Path, detector: str) -> str:
+    """Append to the store's findings log; says where, for the command's last line."""
+    logged = FindingStore(store_root).append(findings, detector)
+    return f"findings log: {logged}" if logged else "findings log: no new findings"

@@ -6,24 +6,62 @@ import time
 from pathlib import Path
 from typing import Annotated, Optional
 
+import duckdb
 import orjson
 import pyarrow.csv as pacsv
 import typer
 from rich.table import Table
 
-from floodwatch.commands.common import DataDirOption, console, fail, parse_duration, run_ingest
+from floodwatch.commands.common import (
+    DataDirOption,
+    console,
+    fail,
+    log_findings,
+    parse_duration,
+    run_ingest,
+    write_findings,
+)
 from floodwatch.detect.coordination import CoordinationParams, CoordinationResult, detect_coordination
 from floodwatch.detect.events import KINDS, EventParams
+from floodwatch.engines.base import CoactionEngine
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.export.graph import GRAPH_FORMATS, write_graph
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.formats import AUTO
 from floodwatch.store.events import EventStore, resolve_data_dir
-from floodwatch.store.findings import FindingStore
 
 detect_app = typer.Typer(help="Run detectors and write their findings.", no_args_is_help=True)
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
+
+SparkMasterOption = Annotated[
+    str,
+    typer.Option(help="With --engine spark: the Spark master (local[*], local[2], spark://host:7077, yarn, k8s://…)."),
+]
+SparkConfigOption = Annotated[
+    Optional[Path],
+    typer.Option(help='With --engine spark: a TOML file of spark.* settings ("spark.driver.memory" = "2g").'),
+]
+
+
+def coaction_engine(
+    name: str, con: duckdb.DuckDBPyConnection, spark_master: str, spark_config: Path | None
+) -> CoactionEngine:
+    """The engine chosen on the command line; Spark is imported only when asked for (an optional extra)."""
+    if name not in ENGINES:
+        raise fail(f"unknown engine {name!r}; available here: {', '.join(ENGINES)}")
+    if name == "duckdb":
+        return DuckDBEngine(con)
+    try:
+        from floodwatch.engines.spark import SparkConfigError, SparkEngine, load_spark_config, spark_session
+    except ImportError:
+        raise fail("--engine spark needs PySpark and Java 17: pip install 'floodwatch[spark]'") from None
+    try:
+        settings = load_spark_config(spark_config) if spark_config is not None else {}
+        with console.status(f"starting Spark ({spark_master})…"):
+            return SparkEngine(spark_session(spark_master, settings))
+    except SparkConfigError as exc:
+        raise fail(str(exc)) from None
 
 
 def open_store(inputs: list[Path], fmt: str, platform: str | None, out: Path, data_dir: Path | None) -> EventStore:
@@ -63,9 +101,7 @@ def write_coordination(result: CoordinationResult, out: Path, graph_formats: lis
     ]
     payload = {"summary": result.summary(), "parameters": result.run.params.parameters(), "clusters": clusters}
     written[2].write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2, default=str))
-    with written[3].open("wb") as fh:
-        for finding in result.findings:
-            fh.write(orjson.dumps(finding.to_dict(), default=str) + b"\n")
+    write_findings(list(result.findings), written[3])
     for fmt in graph_formats:
         if fmt not in GRAPH_FORMATS:
             raise fail(f"unknown graph format {fmt!r}; choose from {', '.join(GRAPH_FORMATS)}")
@@ -123,6 +159,8 @@ def coordination_command(
     min_keys: Annotated[int, typer.Option(help="Distinct co-actions a pair needs.", min=1)] = 2,
     min_cluster_size: Annotated[int, typer.Option(help="Smallest group reported.", min=2)] = 3,
     engine: Annotated[str, typer.Option(help=f"Co-action engine: {', '.join(ENGINES)}.")] = "duckdb",
+    spark_master: SparkMasterOption = "local[*]",
+    spark_config: SparkConfigOption = None,
     graph: Annotated[
         Optional[str],
         typer.Option(
@@ -142,6 +180,8 @@ def coordination_command(
       floodwatch detect coordination tweets.csv --format cnt --window 1m --graph gexf,graphml
 
       floodwatch detect coordination --data-dir floodwatch-data --out results
+
+      floodwatch detect coordination --data-dir floodwatch-data --engine spark --spark-master local[2]
     """
     if engine not in ENGINES:
         raise fail(f"unknown engine {engine!r}; available here: {', '.join(ENGINES)}")
@@ -158,16 +198,17 @@ def coordination_command(
     )
     started = time.monotonic()
     con = store.connect()
+    pairing = coaction_engine(engine, con, spark_master, spark_config)
     with console.status("detecting coordination…") as status:
 
         def step(message: str) -> None:
             status.update(f"detecting coordination: {message}…")
             console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {message}")
 
-        result = detect_coordination(con, DuckDBEngine(con), params, step)
+        result = detect_coordination(con, pairing, params, step)
     print_clusters(result)
     written = write_coordination(result, out, [g.strip() for g in (graph or "").split(",") if g.strip()])
-    logged = FindingStore(store.root).append(result.findings, "coordination")
+    logged = log_findings(list(result.findings), store.root, "coordination")
     console.print(f"done in {time.monotonic() - started:.1f} s; wrote {', '.join(str(p) for p in written)}")
-    console.print(f"findings log: {logged or 'no new findings'}")
+    console.print(logged)
     con.close()
