@@ -12,9 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-# GB 11643-1999: weights of the first 17 digits and the check character for each remainder mod 11.
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
+from floodwatch.detect.pii import id_check_char
 
 # A few county-level area codes (the first six digits); real prefixes so the number looks plausible.
 AREA_CODES = (
@@ -41,12 +39,6 @@ AREA_CODES = (
 )
 
 MOBILE_PREFIXES = ("13", "15", "17", "18", "19", "16", "14")
-
-
-def id_check_char(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character of the first 17 digits of a resident ID number."""
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK[total % 11]
 
 
 def resident_id(rng: np.random.Generator) -> str:
