@@ -32,8 +32,18 @@ from floodwatch.commands.common import (
 )
 from floodwatch.commands.detect import detect_app, print_clusters, write_coordination
 from floodwatch.commands.findings import findings_app
+from floodwatch.commands.govern import (
+    audit_app,
+    campaigns_app,
+    cases_app,
+    db_app,
+    govern_app,
+    notices_app,
+    platforms_app,
+)
 from floodwatch.commands.hotspots import cascades_command, trends_command
 from floodwatch.commands.network import network_command
+from floodwatch.commands.redact import redact_command
 from floodwatch.detect.coordination import CoordinationParams, detect_coordination
 from floodwatch.duck import scalar
 from floodwatch.engines.duckdb import DuckDBEngine
@@ -55,7 +65,18 @@ detect_app.command("cascades")(cascades_command)
 detect_app.command("trends")(trends_command)
 app.add_typer(detect_app, name="detect")
 app.add_typer(findings_app, name="findings")
+for sub_app, sub_name in (
+    (cases_app, "cases"),
+    (notices_app, "notices"),
+    (platforms_app, "platforms"),
+    (campaigns_app, "campaigns"),
+    (audit_app, "audit"),
+    (govern_app, "govern"),
+    (db_app, "db"),
+):
+    app.add_typer(sub_app, name=sub_name)
 app.command("network")(network_command)
+app.command("redact")(redact_command)
 
 
 @app.command("ingest")
