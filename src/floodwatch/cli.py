@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from floodwatch import __version__
+from floodwatch.commands.claims import claims_app
 from floodwatch.commands.common import (
     DataDirOption,
     check_zone,
@@ -65,6 +66,7 @@ detect_app.command("cascades")(cascades_command)
 detect_app.command("trends")(trends_command)
 app.add_typer(detect_app, name="detect")
 app.add_typer(findings_app, name="findings")
+app.add_typer(claims_app, name="claims")
 for sub_app, sub_name in (
     (cases_app, "cases"),
     (notices_app, "notices"),
