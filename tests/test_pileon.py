@@ -10,8 +10,8 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from floodwatch.detect.pileon import PileOnParams, detect_pile_ons, lexicon_scorer
-from floodwatch.sim import texts
+from floodwatch.detect.abuse import AbuseModel
+from floodwatch.detect.pileon import PileOnParams, detect_pile_ons, hostility_scorer, lexicon_scorer
 from floodwatch.store.events import EventStore
 
 from .conftest import load
@@ -120,10 +120,26 @@ def test_simulated_pile_ons_found_and_decoys_left_alone(simulated: tuple[Path, E
     victims = {(p, a) for p, a, role in roles if role == "victim"}
     decoys = {(p, a) for p, a, role in roles if role in ("friendly_target", "viral_author")} - victims
     assert victims and decoys
-    # the simulator's own insult list stands in for the abuse model: this tests the windowing, not the scorer
-    scorer = lexicon_scorer([*texts.ABUSE_ZH, *texts.ABUSE_EN])
     con = world.connect()
-    found = {(f.subjects[0].platform, f.subjects[0].id) for f in detect_pile_ons(con, scorer)}
+    found = {
+        (f.subjects[0].platform, f.subjects[0].id) for f in detect_pile_ons(con, hostility_scorer(AbuseModel.load()))
+    }
     con.close()
     assert victims <= found
     assert not (found & decoys)
+
+
+def test_reposts_naming_their_author_are_not_inbound(store: EventStore, tmp_path: Path) -> None:
+    rows = [post("root", "victim", 0, "my day was awful, what an idiot I am")]
+    for i in range(30):
+        rows.append(
+            post(
+                f"rt{i}",
+                f"fan{i}",
+                1 + i,
+                "RT @victim: my day was awful, what an idiot I am",
+                repost_of="root",
+                mentions=["victim"],
+            )
+        )
+    assert findings_for(store, rows, tmp_path) == []

@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from floodwatch.detect.abuse import AbuseModel, Lexicon
 from floodwatch.duck import scalar
 from floodwatch.schema import Finding, Subject
 
@@ -69,7 +70,7 @@ WITH replies AS (
 ), mentions AS (
     SELECT platform, unnest(mentions) AS target, account_id AS actor, post_id, created_at AS t, text,
            NULL::VARCHAR AS target_post, 'mention' AS via
-    FROM posts WHERE len(mentions) > 0
+    FROM posts WHERE len(mentions) > 0 AND repost_of IS NULL  -- a repost names its author: not turning on them
 )
 -- a reply that also mentions its target is one inbound post, counted as the reply
 SELECT DISTINCT ON (platform, target, post_id) *
@@ -247,6 +248,18 @@ def _finding(
 def _minutes(span: timedelta) -> str:
     minutes = max(1, round(span.total_seconds() / 60))
     return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
+
+
+def hostility_scorer(model: AbuseModel, insults: Lexicon | None = None) -> TextScorer:
+    """The abuse model's probability noisy-OR a person-directed insult lexicon's: COLD, the model's training
+    data, is about offence against groups, while a pile-on is insults aimed at one person."""
+    lexicon = insults or Lexicon.personal_insults()
+
+    def score(texts: Sequence[str]) -> np.ndarray:
+        personal = np.array([lexicon.score(t) for t in texts], np.float64)
+        return 1.0 - (1.0 - model.score(list(texts))) * (1.0 - personal)
+
+    return score
 
 
 def lexicon_scorer(words: Sequence[str]) -> TextScorer:
