@@ -82,4 +82,13 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     summary = orjson.loads((tmp_path / "demo" / "summary.json").read_bytes())
     assert summary["ingest"]["posts"]["loaded"] == summary["simulation"]["posts"]
     assert summary["coordination"]["clusters"] >= 1
-    assert summary["coordination_vs_truth"]["precision"] >= 0.9
+    truth = summary["against_truth"]
+    assert truth["coordination (accounts)"]["precision"] >= 0.9
+    assert truth["pile-ons (victims)"]["recall"] == 1.0 and truth["doxxing (posts)"]["recall"] == 1.0
+    assert set(summary["findings"]) == {"coordination", "claims", "cascades", "trends", "pile_ons", "doxxing"}
+    # every finding became a case (or was reported as not actionable), and the campaign counted them
+    governance = summary["governance"]
+    assert governance["cases_opened"] + governance["findings_skipped"] == sum(summary["findings"].values())
+    assert governance["campaign"]["cases_opened"] == governance["cases_opened"]
+    data = str(tmp_path / "demo" / "data")
+    assert runner.invoke(app, ["audit", "verify", "--data-dir", data]).exit_code == 0

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
 
-import orjson
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
 from floodwatch import __version__
+from floodwatch.commands.abuse import abuse_app
 from floodwatch.commands.claims import claims_app
 from floodwatch.commands.common import (
     DataDirOption,
@@ -27,11 +18,11 @@ from floodwatch.commands.common import (
     column_map,
     console,
     errors,
-    fail,
     print_ingest_report,
     run_ingest,
 )
-from floodwatch.commands.detect import detect_app, print_clusters, write_coordination
+from floodwatch.commands.demo import demo_command, run_simulation
+from floodwatch.commands.detect import detect_app
 from floodwatch.commands.findings import findings_app
 from floodwatch.commands.govern import (
     audit_app,
@@ -45,14 +36,10 @@ from floodwatch.commands.govern import (
 from floodwatch.commands.hotspots import cascades_command, trends_command
 from floodwatch.commands.network import network_command
 from floodwatch.commands.redact import redact_command
-from floodwatch.detect.coordination import CoordinationParams, detect_coordination
+from floodwatch.commands.suite import all_command
 from floodwatch.duck import scalar
-from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.formats import AUTO, READERS
-from floodwatch.ingest.pipeline import IngestReport
-from floodwatch.sim import SimulationConfig, SimulationSummary, simulate
-from floodwatch.sim.evaluate import load_truth, score_accounts
 from floodwatch.store.events import EventStore, resolve_data_dir
 
 app = typer.Typer(
@@ -62,11 +49,13 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+detect_app.command("all")(all_command)
 detect_app.command("cascades")(cascades_command)
 detect_app.command("trends")(trends_command)
 app.add_typer(detect_app, name="detect")
 app.add_typer(findings_app, name="findings")
 app.add_typer(claims_app, name="claims")
+app.add_typer(abuse_app, name="abuse")
 for sub_app, sub_name in (
     (cases_app, "cases"),
     (notices_app, "notices"),
@@ -79,6 +68,7 @@ for sub_app, sub_name in (
     app.add_typer(sub_app, name=sub_name)
 app.command("network")(network_command)
 app.command("redact")(redact_command)
+app.command("demo")(demo_command)
 
 
 @app.command("ingest")
@@ -199,86 +189,6 @@ def simulate_command(
     console.print(
         f"wrote {summary.posts:,} posts by {summary.accounts:,} accounts with {summary.groups} planted groups to {out}"
     )
-
-
-def run_simulation(out: Path, posts: int, seed: int, days: int, cnt_csv: bool) -> SimulationSummary:
-    try:
-        config = SimulationConfig(posts=posts, seed=seed, days=days, write_cnt_csv=cnt_csv)
-        config.validate()
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    with Progress(
-        TextColumn("[bold]simulate"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} posts"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("simulate", total=posts)
-        return simulate(config, out, lambda n: progress.advance(task, n))
-
-
-@app.command("demo")
-def demo_command(
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder for the simulated data, the store and the outputs.")
-    ] = Path("demo-output"),
-    posts: Annotated[int, typer.Option(help="Approximate number of simulated posts.")] = 60_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-) -> None:
-    """The main job end to end on the embedded default: simulate several platforms, ingest, detect, summarise.
-
-    Starts from an empty store in OUT/data every time, so the figures are those of this run.
-    """
-    started = time.monotonic()
-    sim_dir, data_dir = out / "sim", out / "data"
-    shutil.rmtree(data_dir, ignore_errors=True)
-    console.rule("[bold]1. simulate")
-    summary = run_simulation(sim_dir, posts, seed, 14, False)
-    console.print(
-        f"{summary.posts:,} posts, {summary.accounts:,} accounts, {summary.groups} planted groups in {sim_dir}"
-    )
-    console.rule("[bold]2. ingest")
-    report = run_ingest(data_dir, [summary.files["posts"], summary.files["accounts"]], AUTO, ReaderOptions())
-    print_ingest_report(report)
-    console.rule("[bold]3. detect coordination")
-    store = EventStore(data_dir)
-    con = store.connect()
-    with console.status("detecting coordination…"):
-        result = detect_coordination(con, DuckDBEngine(con), CoordinationParams(seed=seed))
-    con.close()
-    print_clusters(result, limit=8)
-    written = write_coordination(result, out / "coordination", ["gexf", "graphml"])
-    flagged = {(r["platform"], r["account_id"]) for r in result.accounts.to_pylist()}
-    scores = score_accounts(flagged, load_truth(sim_dir))
-    console.print(
-        f"against the planted truth: precision {scores.precision:.3f}, recall {scores.recall:.3f}, "
-        f"F1 {scores.f1:.3f}; {scores.decoys_flagged} of {scores.decoy_accounts} viral-decoy accounts flagged"
-    )
-    outputs = write_demo_summary(out, summary, report, result.summary(), asdict(scores))
-    console.rule("[bold]done")
-    console.print(f"finished in {time.monotonic() - started:.1f} s")
-    console.print(f"outputs: {', '.join(str(p) for p in written)}; summary {outputs}")
-    console.print(f"explore further: floodwatch stats --data-dir {data_dir}")
-
-
-def write_demo_summary(
-    out: Path,
-    summary: SimulationSummary,
-    report: IngestReport,
-    coordination: dict[str, object],
-    scores: dict[str, object],
-) -> Path:
-    path = out / "summary.json"
-    payload = {
-        "simulation": {"posts": summary.posts, "accounts": summary.accounts, "groups": summary.groups},
-        "ingest": {"posts": asdict(report.posts), "accounts": asdict(report.accounts)},
-        "coordination": coordination,
-        "coordination_vs_truth": scores,
-    }
-    path.write_bytes(orjson.dumps(payload, option=orjson.OPT_INDENT_2))
-    return path
 
 
 @app.command("version")

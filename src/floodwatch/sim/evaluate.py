@@ -85,3 +85,41 @@ def score_accounts(flagged: set[Account], truth: GroupTruth) -> AccountScores:
         decoys_flagged=len(flagged & truth.decoy_accounts),
         by_style=by_style,
     )
+
+
+@dataclass
+class SetScores:
+    """Precision and recall of a set of flagged items (targets, posts, claims) against the planted ones."""
+
+    precision: float
+    recall: float
+    flagged: int
+    planted: int
+
+
+def score_set(flagged: set[tuple[str, str]], planted: set[tuple[str, str]]) -> SetScores:
+    tp = len(flagged & planted)
+    return SetScores(
+        precision=round(tp / len(flagged), 4) if flagged else 1.0,
+        recall=round(tp / len(planted), 4) if planted else 1.0,
+        flagged=len(flagged),
+        planted=len(planted),
+    )
+
+
+def planted_posts(sim_dir: Path, kind: str) -> set[tuple[str, str]]:
+    """(platform, post_id) of the planted posts of one truth kind: coordination, rumor, abuse, doxxing, ..."""
+    with open(sim_dir / "truth" / "posts.csv", newline="", encoding="utf-8") as fh:
+        return {(r["platform"], r["post_id"]) for r in csv.DictReader(fh) if r["kind"] == kind}
+
+
+def planted_targets(sim_dir: Path, role: str) -> set[tuple[str, str]]:
+    """(platform, account_id) of the accounts a campaign aimed at in one role: victim, amplifier, ..."""
+    with open(sim_dir / "truth" / "targets.csv", newline="", encoding="utf-8") as fh:
+        return {(r["platform"], r["account_id"]) for r in csv.DictReader(fh) if r["role"] == role}
+
+
+def planted_claims(sim_dir: Path) -> set[tuple[str, str]]:
+    """("claim", claim_id) of the claims the simulation's rumor campaigns restate."""
+    with open(sim_dir / "truth" / "posts.csv", newline="", encoding="utf-8") as fh:
+        return {("claim", r["campaign"].removeprefix("claim-")) for r in csv.DictReader(fh) if r["kind"] == "rumor"}
