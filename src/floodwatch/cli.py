@@ -36,6 +36,7 @@ from floodwatch.commands.govern import (
 from floodwatch.commands.hotspots import cascades_command, trends_command
 from floodwatch.commands.network import network_command
 from floodwatch.commands.redact import redact_command
+from floodwatch.commands.rumors import rumors_app
 from floodwatch.commands.suite import all_command
 from floodwatch.duck import scalar
 from floodwatch.ingest.base import ReaderOptions
@@ -56,6 +57,7 @@ app.add_typer(detect_app, name="detect")
 app.add_typer(findings_app, name="findings")
 app.add_typer(claims_app, name="claims")
 app.add_typer(abuse_app, name="abuse")
+app.add_typer(rumors_app, name="rumors")
 for sub_app, sub_name in (
     (cases_app, "cases"),
     (notices_app, "notices"),
