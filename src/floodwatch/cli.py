@@ -11,6 +11,7 @@ from rich.table import Table
 
 from floodwatch import __version__
 from floodwatch.commands.abuse import abuse_app
+from floodwatch.commands.blacklist import blacklist_app, tenants_app
 from floodwatch.commands.claims import claims_app
 from floodwatch.commands.common import (
     DataDirOption,
@@ -37,6 +38,7 @@ from floodwatch.commands.hotspots import cascades_command, trends_command
 from floodwatch.commands.network import network_command
 from floodwatch.commands.redact import redact_command
 from floodwatch.commands.rumors import rumors_app
+from floodwatch.commands.serve import serve_command
 from floodwatch.commands.suite import all_command
 from floodwatch.duck import scalar
 from floodwatch.ingest.base import ReaderOptions
@@ -58,6 +60,9 @@ app.add_typer(findings_app, name="findings")
 app.add_typer(claims_app, name="claims")
 app.add_typer(abuse_app, name="abuse")
 app.add_typer(rumors_app, name="rumors")
+app.add_typer(blacklist_app, name="blacklist")
+app.add_typer(tenants_app, name="tenants")
+app.command("serve")(serve_command)
 for sub_app, sub_name in (
     (cases_app, "cases"),
     (notices_app, "notices"),
