@@ -7,7 +7,7 @@ RUN_DIR ?= demo-output
 SEED ?= 7
 POSTS ?= 60000
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean browser-deps
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
@@ -21,7 +21,16 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/floodwatch demo --out $(RUN_DIR) --posts $(POSTS) --seed $(SEED)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (never a downloaded one); installed here where missing. Without
+# root or apt they skip, loudly.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } || \
+	  echo "could not install chromium: the browser tests will be skipped"; }
+
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
