@@ -45,6 +45,12 @@ bench: $(STAMP)
 	$(BIN)/python bench/neardup.py
 	$(BIN)/python bench/coordination_quality.py
 	$(BIN)/python bench/vs_cnt.py
+	$(BIN)/python bench/hotspots.py
+	$(BIN)/python bench/pii.py
+	$(BIN)/python bench/abuse.py
+	$(BIN)/python bench/claim_matching.py
+	$(BIN)/python bench/rumors.py
+	$(BIN)/python bench/blacklist_load.py
 
 clean:
 	rm -rf $(RUN_DIR) floodwatch-data .pytest_cache .mypy_cache .ruff_cache
