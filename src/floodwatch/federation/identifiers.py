@@ -66,7 +66,7 @@ def canonical(kind: IdentifierKind | str, value: str, platform: str | None = Non
             raise IdentifierError(f"not a resident ID number: {len(compact)} characters")
         return compact
     if kind is IdentifierKind.DEVICE:
-        return _SEPARATORS.sub("", text).lower()
+        return _nfkc(_SEPARATORS.sub("", text).lower())
     if kind is IdentifierKind.URL:
         return normalize_url(text)
     if kind is IdentifierKind.DOMAIN:
@@ -74,7 +74,13 @@ def canonical(kind: IdentifierKind | str, value: str, platform: str | None = Non
         if not host:
             raise IdentifierError(f"not a domain: {value!r}")
         return host if host.isascii() else host.encode("idna").decode("ascii")
-    return normalise([text])[0]
+    return _nfkc(normalise([text])[0])
+
+
+def _nfkc(text: str) -> str:
+    """NFKC again after removing or folding characters: a combining mark left next to a new neighbour would
+    otherwise compose on the next pass, and the canonical form would not be a fixed point."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def _phone(text: str) -> str:
