@@ -37,6 +37,7 @@ from floodwatch.commands.govern import (
 from floodwatch.commands.hotspots import cascades_command, trends_command
 from floodwatch.commands.network import network_command
 from floodwatch.commands.redact import redact_command
+from floodwatch.commands.report import report_command
 from floodwatch.commands.rumors import rumors_app
 from floodwatch.commands.serve import serve_command
 from floodwatch.commands.suite import all_command
@@ -63,6 +64,7 @@ app.add_typer(rumors_app, name="rumors")
 app.add_typer(blacklist_app, name="blacklist")
 app.add_typer(tenants_app, name="tenants")
 app.command("serve")(serve_command)
+app.command("report")(report_command)
 for sub_app, sub_name in (
     (cases_app, "cases"),
     (notices_app, "notices"),
