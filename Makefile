@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/claim_matching.py
 	$(BIN)/python bench/rumors.py
 	$(BIN)/python bench/blacklist_load.py
+	$(BIN)/python bench/engines.py
 
 clean:
 	rm -rf $(RUN_DIR) floodwatch-data .pytest_cache .mypy_cache .ruff_cache

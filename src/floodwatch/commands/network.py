@@ -18,6 +18,7 @@ import typer
 from rich.table import Table
 
 from floodwatch.commands.common import DataDirOption, console, errors, fail, parse_duration, run_ingest
+from floodwatch.commands.detect import ENGINES, SparkConfigOption, SparkMasterOption, coaction_engine
 from floodwatch.detect.networks import (
     CNT_VERSION,
     COMPAT_MODES,
@@ -112,6 +113,9 @@ def network_command(
     max_neighbours: Annotated[
         int, typer.Option(help="Without --compat: later events of a key each event is paired with.", min=1)
     ] = 50,
+    engine: Annotated[str, typer.Option(help=f"Without --compat: co-action engine, {', '.join(ENGINES)}.")] = "duckdb",
+    spark_master: SparkMasterOption = "local[*]",
+    spark_config: SparkConfigOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Write one coordination network: co_tweet, co_retweet, co_link, co_reply, co_similar_tweet or co_post.
@@ -129,11 +133,15 @@ def network_command(
       floodwatch network co_tweet tweets.csv --compat cnt --window 30s --min-weight 2 --out co_tweet.csv
 
       floodwatch network co_link --data-dir floodwatch-data --out links.gexf
+
+      floodwatch network co_post --data-dir floodwatch-data --engine spark --spark-master local[2]
     """
     if kind not in NETWORK_KINDS:
         raise fail(f"unknown network kind {kind!r}; choose one of {', '.join(NETWORK_KINDS)}")
     if compat is not None and compat not in COMPAT_MODES:
         raise fail(f"unknown --compat {compat!r}; available: {', '.join(COMPAT_MODES)}")
+    if compat is not None and engine != "duckdb":
+        raise fail("--compat cnt enumerates every pair exactly in DuckDB; --engine applies to the default mode only")
     params = NetworkParams(
         kind=kind,
         window=parse_duration(window),
@@ -176,8 +184,9 @@ def network_command(
         started = time.monotonic()
         con = store.connect()
         try:
+            pairing = coaction_engine(engine, con, spark_master, spark_config)
             with console.status(f"computing the {kind} network…"):
-                run = compute_network(con, params, store)
+                run = compute_network(con, params, store, pairing)
                 written = write_network(con, run, out, graph_format_)
             _print_summary(con, run, time.monotonic() - started, written)
         except NetworkError as exc:

@@ -72,7 +72,7 @@ import pyarrow as pa
 
 from floodwatch.detect.coordination import MOMENTS
 from floodwatch.detect.events import EventParams, build_events, prepare_posts
-from floodwatch.engines.base import EVENT_SCHEMA, PairParams
+from floodwatch.engines.base import EVENT_SCHEMA, CoactionEngine, PairParams
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.export.graph import GRAPH_FORMATS, write_graph
 from floodwatch.ingest.normalize import sql_str
@@ -598,7 +598,9 @@ def _compute_compat(
 # --- default: floodwatch's undirected co-action pairs ---------------------------------------------------------
 
 
-def _compute_floodwatch(con: duckdb.DuckDBPyConnection, params: NetworkParams, where: str, run: NetworkRun) -> None:
+def _compute_floodwatch(
+    con: duckdb.DuckDBPyConnection, params: NetworkParams, where: str, run: NetworkRun, engine: CoactionEngine
+) -> None:
     prepare_posts(con, where)
     kind = FLOODWATCH_KINDS[params.kind]
     if kind == "post":
@@ -613,7 +615,7 @@ def _compute_floodwatch(con: duckdb.DuckDBPyConnection, params: NetworkParams, w
         events = build_events(con, replace(event_params, kinds=(kind,)))
     run.posts = int(con.execute("SELECT count(*) FROM post_ref").fetchall()[0][0])
     run.events = events.num_rows
-    result = DuckDBEngine(con).key_pairs(events, PairParams(params.window, params.max_neighbours))
+    result = engine.key_pairs(events, PairParams(params.window, params.max_neighbours))
     run.capped_events, run.capped_keys = result.capped_events, result.capped_keys
     con.register("_network_key_pairs", result.key_pairs)
     try:
@@ -639,18 +641,22 @@ def _compute_floodwatch(con: duckdb.DuckDBPyConnection, params: NetworkParams, w
 
 
 def compute_network(
-    con: duckdb.DuckDBPyConnection, params: NetworkParams, store: EventStore | None = None
+    con: duckdb.DuckDBPyConnection,
+    params: NetworkParams,
+    store: EventStore | None = None,
+    engine: CoactionEngine | None = None,
 ) -> NetworkRun:
     """The network of `params.kind` from the `posts` view of `con` into the temp table `network_edges`.
 
-    `store` (the store behind `con`) lets compat mode read raw CNT fields back from the ingested files."""
+    `store` (the store behind `con`) lets compat mode read raw CNT fields back from the ingested files; `engine`
+    pairs the default mode's events (DuckDB on `con` if not given; compat mode always runs in DuckDB)."""
     params.validate()
     run = NetworkRun(params)
     _check_platform(con, params.platform)
     if params.compat == "cnt":
         _compute_compat(con, store, params, run)
     else:
-        _compute_floodwatch(con, params, _platform_filter(params.platform), run)
+        _compute_floodwatch(con, params, _platform_filter(params.platform), run, engine or DuckDBEngine(con))
     run.edges = int(con.execute(f"SELECT count(*) FROM {NETWORK_TABLE}").fetchall()[0][0])
     if run.capped_events:
         run.notes.append(

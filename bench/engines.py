@@ -1,0 +1,313 @@
+"""Co-action engines side by side: DuckDB vs Spark local[1] vs Spark local[2] on the same events.
+
+    .venv/bin/python bench/engines.py                       # 1,000,000 simulated posts, seed 11: the published figures
+    .venv/bin/python bench/engines.py --posts 10000000      # 10M posts (simulate + ingest alone take a while)
+    .venv/bin/python bench/engines.py --posts 100000        # a quick run while developing
+
+The posts come from `floodwatch simulate` (bench/common.py's cached folder, shared with the ingest benchmark),
+ingested once into bench/.work/engines-store-<size>; their co-action events of every kind (what
+`detect coordination` pairs, similar_text's MinHash included) are built once with DuckDB and kept as Parquet.
+Then each engine pairs them, `PairParams(window, max_neighbours)`, in a fresh subprocess:
+
+- wall: the whole subprocess (Python, reading the events, JVM start for Spark); engine: `key_pairs` alone;
+- peak MB and CPU s: the largest sum of RSS, and the CPU time, over the subprocess and all its descendants
+  (the JVM included), sampled from /proc every 50 ms (GNU time would see the largest single process only);
+- shuffle read/write: summed over the Spark application's completed stages, from Spark's REST status API
+  (`/api/v1/applications/<id>/stages` on the driver's UI, loopback);
+- the pair tables must agree: row count, capped counts and an order-independent hash of every row.
+
+Before each run the benchmark waits (up to --quiet-timeout) for other processes to go quiet; CPU time other
+processes used meanwhile is recorded as `other_cpu_s`, since on a shared 2-core machine it slows every engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+# Run as a script: its folder is on sys.path, so the shared helpers import as `common`.
+from common import (
+    WORK,
+    announce,
+    busy_cpu_seconds,
+    floodwatch_bin,
+    git_revision,
+    log,
+    package_versions,
+    print_table,
+    rel,
+    simulated_data,
+    size_label,
+    wait_until_quiet,
+    write_results,
+)
+
+ENGINES = {"duckdb": None, "spark-local1": "local[1]", "spark-local2": "local[2]"}
+SPARK_SETTINGS = {
+    "spark.driver.memory": "6g",
+    "spark.sql.shuffle.partitions": "16",
+    "spark.ui.port": "0",  # any free port: the status API is read from it
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+# --- the worker: one engine in its own process --------------------------------------------------------------
+
+
+def _pair_digest(pairs: Any) -> dict[str, Any]:
+    """Row count and an order-independent hash of every pair row: equal tables give equal digests."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("pairs", pairs)
+    rows, digest = con.execute(
+        "SELECT count(*), bit_xor(hash(aid_a, aid_b, kind, key, co_actions, first_t, last_t, min_gap, "
+        "pid_a, pid_b, pids_a, pids_b)) FROM pairs"
+    ).fetchall()[0]
+    return {"pairs": int(rows), "digest": str(digest)}
+
+
+def _shuffle_figures(spark: Any) -> dict[str, Any]:
+    """Shuffle bytes over the application's completed stages, from the driver's REST status API."""
+    sc = spark.sparkContext
+    url = f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}/stages?status=complete"
+    with urllib.request.urlopen(url, timeout=30) as response:  # the driver's own UI, on this machine
+        stages = json.load(response)
+    return {
+        "stages": len(stages),
+        "shuffle_read_mb": round(sum(s.get("shuffleReadBytes", 0) for s in stages) / 2**20, 1),
+        "shuffle_write_mb": round(sum(s.get("shuffleWriteBytes", 0) for s in stages) / 2**20, 1),
+    }
+
+
+def worker(engine: str, events_path: Path, window: float, max_neighbours: int, result_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    from floodwatch.engines.base import PairParams
+
+    started = time.perf_counter()
+    events = pq.read_table(events_path)
+    figures: dict[str, Any] = {"events": events.num_rows}
+    params = PairParams(window=window, max_neighbours=max_neighbours)
+    if engine == "duckdb":
+        from floodwatch.engines.duckdb import DuckDBEngine
+
+        pair_engine: Any = DuckDBEngine()
+        spark = None
+    else:
+        from floodwatch.engines.spark import SparkEngine, spark_session
+
+        spark = spark_session(ENGINES[engine], SPARK_SETTINGS, app_name=f"bench-{engine}")
+        pair_engine = SparkEngine(spark)
+    figures["startup_s"] = round(time.perf_counter() - started, 2)
+    began = time.perf_counter()
+    result = pair_engine.key_pairs(events, params)
+    figures["engine_s"] = round(time.perf_counter() - began, 2)
+    figures |= {"capped_events": result.capped_events, "capped_keys": result.capped_keys}
+    figures |= _pair_digest(result.key_pairs)
+    if spark is not None:
+        figures |= _shuffle_figures(spark)
+        spark.stop()
+    result_path.write_text(json.dumps(figures) + "\n")
+
+
+# --- the parent: data, timed subprocesses, the table --------------------------------------------------------
+
+
+def _process_tree(root: int) -> dict[int, tuple[int, float]]:
+    """(RSS KiB, CPU seconds so far) of `root` and every process below it (the JVM that PySpark starts is a
+    grandchild that its parent never waits for, so neither GNU time nor getrusage would count it)."""
+    parents: dict[int, int] = {}
+    figures: dict[int, tuple[int, float]] = {}
+    page_kib, ticks = os.sysconf("SC_PAGE_SIZE") // 1024, os.sysconf("SC_CLK_TCK")
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            pid = int(entry.name)
+            parents[pid] = int(fields[1])
+            figures[pid] = (int(fields[21]) * page_kib, (int(fields[11]) + int(fields[12])) / ticks)
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return {p: figures[p] for p in tree if p in figures}
+
+
+def run_sampled(cmd: list[str], log_path: Path) -> dict[str, Any]:
+    """Wall time, CPU time and peak RSS of the whole process tree, and other processes' CPU use meanwhile."""
+    busy_before = busy_cpu_seconds()
+    started = time.perf_counter()
+    peak_kib = 0
+    cpu: dict[int, float] = {}
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            tree = _process_tree(proc.pid)
+            peak_kib = max(peak_kib, sum(rss for rss, _ in tree.values()))
+            cpu.update({pid: used for pid, (_, used) in tree.items()})
+            time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    busy_after = busy_cpu_seconds()
+    cpu_s = sum(cpu.values())
+    other = None if busy_before is None or busy_after is None else round(max(0.0, busy_after - busy_before - cpu_s), 1)
+    return {
+        "returncode": proc.returncode,
+        "wall_s": round(seconds, 2),
+        "cpu_s": round(cpu_s, 1),
+        "peak_mb": round(peak_kib / 1024, 1),
+        "other_cpu_s": other,
+    }
+
+
+def prepared_events(posts: int, seed: int) -> Path:
+    """bench/.work/engines-events-<size>.parquet: every kind's events of the simulated posts, built once."""
+    label = size_label(posts)
+    events_path = WORK / f"engines-events-{label}.parquet"
+    stamp = events_path.with_suffix(".json")
+    wanted = {"posts": posts, "seed": seed}
+    if events_path.exists() and stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        log(f"reusing {rel(events_path)}")
+        return events_path
+    sim = simulated_data(posts, seed, cnt_csv=True)
+    store_dir = WORK / f"engines-store-{label}"
+    subprocess.run(["rm", "-rf", str(store_dir)], check=True)
+    log(f"ingesting {rel(sim / 'posts.jsonl')} into {rel(store_dir)}")
+    fw = floodwatch_bin() / "floodwatch"
+    done = subprocess.run(
+        [str(fw), "ingest", str(sim / "posts.jsonl"), "--data-dir", str(store_dir)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"floodwatch ingest failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    log("building the co-action events (all kinds) with DuckDB")
+    import pyarrow.parquet as pq
+
+    from floodwatch.detect.events import EventParams, build_events, prepare_posts
+    from floodwatch.store.events import EventStore
+
+    con = EventStore(store_dir).connect()
+    prepare_posts(con)
+    pq.write_table(build_events(con, EventParams()), events_path)
+    con.close()
+    stamp.write_text(json.dumps(wanted) + "\n")
+    return events_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--posts", type=int, default=1_000_000, help="posts to simulate (default 1,000,000)")
+    parser.add_argument("--seed", type=int, default=11, help="simulation seed (default 11)")
+    parser.add_argument("--window", type=float, default=30.0, help="co-action window in seconds (default 30)")
+    parser.add_argument("--max-neighbours", type=int, default=50, help="hot-key bound (default 50)")
+    parser.add_argument("--engines", default=",".join(ENGINES), help=f"comma-separated, of {', '.join(ENGINES)}")
+    parser.add_argument("--quiet-timeout", type=float, default=180, help="wait this long for a quiet machine")
+    parser.add_argument("--worker", choices=list(ENGINES), help=argparse.SUPPRESS)
+    parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(args.worker, args.events, args.window, args.max_neighbours, args.result)
+        return 0
+
+    chosen = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = sorted(set(chosen) - set(ENGINES))
+    if unknown:
+        parser.error(f"unknown engines {unknown}")
+    events_path = prepared_events(args.posts, args.seed)
+    runs_dir = WORK / "engines-runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    runs: dict[str, dict[str, Any]] = {}
+    for engine in chosen:
+        result_path = runs_dir / f"{engine}.json"
+        result_path.unlink(missing_ok=True)
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, "--events", str(events_path)]
+        cmd += [
+            "--window",
+            str(args.window),
+            "--max-neighbours",
+            str(args.max_neighbours),
+            "--result",
+            str(result_path),
+        ]
+        if args.quiet_timeout > 0:
+            wait_until_quiet(timeout=args.quiet_timeout)
+        log(f"{engine}: pairing")
+        measured = run_sampled(cmd, runs_dir / f"{engine}.log")
+        if measured["returncode"] != 0:
+            raise SystemExit(f"{engine} failed; see {rel(runs_dir / (engine + '.log'))}")
+        runs[engine] = {**measured, **json.loads(result_path.read_text())}
+        log(f"{engine}: {runs[engine]['engine_s']} s in the engine, {runs[engine]['wall_s']} s in all")
+
+    digests = {(r["pairs"], r["digest"], r["capped_events"], r["capped_keys"]) for r in runs.values()}
+    identical = len(digests) == 1
+    speedup = None
+    if {"spark-local1", "spark-local2"} <= runs.keys():
+        speedup = round(runs["spark-local1"]["engine_s"] / runs["spark-local2"]["engine_s"], 2)
+
+    print()
+    print_table(
+        ("engine", "wall s", "engine s", "start s", "CPU s", "peak MB", "shuffle rd MB", "shuffle wr MB", "pairs"),
+        [
+            (
+                name,
+                r["wall_s"],
+                r["engine_s"],
+                r["startup_s"],
+                r["cpu_s"],
+                r["peak_mb"],
+                r.get("shuffle_read_mb", "-"),
+                r.get("shuffle_write_mb", "-"),
+                r["pairs"],
+            )
+            for name, r in runs.items()
+        ],
+    )
+    events = next(iter(runs.values()))["events"]
+    path = write_results(
+        "engines",
+        {
+            "posts_requested": args.posts,
+            "seed": args.seed,
+            "events": events,
+            "params": {"window": args.window, "max_neighbours": args.max_neighbours},
+            "floodwatch_git": git_revision(),
+            "versions": package_versions(sys.executable, ["floodwatch", "duckdb", "pyarrow", "pyspark"]),
+            "java": subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0],
+            "spark_settings": SPARK_SETTINGS,
+            "method": (
+                "each engine pairs the same Parquet events in a fresh subprocess; wall = whole subprocess, "
+                "engine = key_pairs alone; peak = max summed RSS of the process tree (JVM included), sampled "
+                "every 50 ms; shuffle bytes from Spark's REST status API; other_cpu_s = CPU other processes used "
+                "meanwhile (from /proc/stat)"
+            ),
+            "identical_pairs": identical,
+            "speedup_local1_to_local2": speedup,
+            "runs": runs,
+        },
+    )
+    fastest = min(runs, key=lambda name: runs[name]["engine_s"])
+    summary = (
+        f"engines: {events:,} events of {size_label(args.posts)} posts -> {runs[fastest]['pairs']:,} pairs; "
+        + ", ".join(f"{name} {r['engine_s']:.1f} s / {r['peak_mb']:,.0f} MB" for name, r in runs.items())
+        + (f"; Spark 1->2 cores x{speedup}" if speedup else "")
+        + ("; identical pair tables" if identical else "; PAIR TABLES DIFFER")
+    )
+    announce(path, summary)
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
