@@ -105,6 +105,7 @@ def test_explicit_actions_are_checked_against_the_policy(engine: Engine, policy:
         ([ActionSpec("warning", U1, days=3)], "warning is not timed"),
         ([ActionSpec("ban", U1)], "unknown action 'ban'"),
         ([ActionSpec("suspend", U1, days=0)], "days must be positive"),
+        ([ActionSpec("warning", SubjectRef("account", "weibo", "bystander"))], "not a subject of case"),
     ]
     for specs, message in cases_of_error:
         with pytest.raises(GovernanceError, match=message), transaction(engine) as s:
@@ -116,6 +117,15 @@ def test_explicit_actions_are_checked_against_the_policy(engine: Engine, policy:
     with transaction(engine) as s:  # every refusal rolled back whole
         assert cases.load_case(EventLog(s), case_id).state == "in_review"
         assert list_actions(s) == []
+
+
+def test_no_action_falls_on_the_person_harmed(engine: Engine, policy: Policy) -> None:
+    victim = SubjectRef("account", "weibo", "victim")
+    with transaction(engine) as s:
+        case = open_case(s, "ana", policy, title="t", subjects=[U1], protected=[victim], violation="doxxing", now=T0)
+        start_review(s, case.id, "ben", now=T0)
+    with pytest.raises(GovernanceError, match="was harmed"), transaction(engine) as s:
+        decide(s, case.id, "ben", policy, outcome="violation", reason="r", actions=[ActionSpec("warning", victim)])
 
 
 def test_timed_actions_expire_by_the_events_and_tick_records_it_once(engine: Engine, policy: Policy) -> None:

@@ -263,6 +263,7 @@ def decide(
         raise GovernanceError("a decision of no violation takes no actions")
     for spec in specs:
         _check_spec(spec, policy)
+        _check_target(spec, case)
     decided = append_case(
         log,
         case,
@@ -294,6 +295,17 @@ def decide(
     if action_ids:
         decided = append_case(log, decided, "case.actions_added", decider, {"actions": action_ids}, "decided", moment)
     return Decision(decided, taken)
+
+
+def _check_target(spec: ActionSpec, case: Case) -> None:
+    """Due process: an action falls only on a subject of the case (whose evidence is in it), never on a person
+    the findings say was harmed."""
+    if spec.subject.key in {p.key for p in case.protected}:
+        raise GovernanceError(f"{spec.subject.key} was harmed in case {case.id}: no action may fall on them")
+    if spec.subject.key not in {s.key for s in case.subjects}:
+        raise GovernanceError(
+            f"{spec.subject.key} is not a subject of case {case.id}: add it to the case with its evidence first"
+        )
 
 
 def approve(session: Session, action_id: str, approver: str, reason: str = "", now: datetime | None = None) -> Action:
