@@ -31,6 +31,8 @@ def test_the_figures_count_what_happened_in_period_and_scope(engine: Engine, pol
     day = START + timedelta(days=2)
     a = [SubjectRef("account", "weibo", f"a{i}") for i in range(4)]
     post = SubjectRef("post", "weibo", "p1")
+    first = rumor(["a0", "a1", "a2"], cluster="r1")  # actions fall only on a case's own subjects
+    first["subjects"].append(post.to_dict())  # type: ignore[attr-defined]
     with transaction(engine) as s:
         create_campaign(
             s,
@@ -51,7 +53,7 @@ def test_the_figures_count_what_happened_in_period_and_scope(engine: Engine, pol
             "ana",
             policy,
             [
-                rumor(["a0", "a1"], cluster="r1"),
+                first,
                 rumor(["a2", "a3"], cluster="r2"),
                 rumor(["d1"], platform="douyin", cluster="r3"),
                 finding_record(["w1"], cluster="cib"),
