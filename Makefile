@@ -26,8 +26,9 @@ run: $(STAMP)
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -q >/dev/null 2>&1 && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } || \
+	  $$SUDO apt-get install -y -q chromium chromium-driver fonts-noto-cjk >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null 2>&1 && \
+	    $$SUDO apt-get install -y -q chromium chromium-driver fonts-noto-cjk >/dev/null 2>&1; } || \
 	  echo "could not install chromium: the browser tests will be skipped"; }
 
 test: $(STAMP) browser-deps

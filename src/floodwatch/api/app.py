@@ -22,6 +22,7 @@ from floodwatch.api.routers import actions, appeals, blacklist, campaigns, cases
 from floodwatch.api.settings import Settings
 from floodwatch.govern.db import open_database, resolve_database_url
 from floodwatch.govern.policy import load_policy
+from floodwatch.web import install_console
 
 PREFIX = "/api/v1"
 
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (tenants, findings, cases, actions, appeals, notices, campaigns, blacklist, reports):
         app.include_router(module.router, prefix=PREFIX)
+    install_console(app)  # the web console at /console, a client of the routes above
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
     return app
 

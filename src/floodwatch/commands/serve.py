@@ -26,7 +26,8 @@ def serve_command(
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log each request (method, path, status; never bodies).")] = True,
 ) -> None:
-    """Serve the REST API: OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs.
+    """Serve the REST API and the web console: OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs, the console
+    at /console/.
 
     Without a federation key the server still stores and matches keyed hashes; it refuses the raw-value
     convenience endpoints and delists after appeals by case reference only.
@@ -44,7 +45,9 @@ def serve_command(
     except (GovernanceError, ValueError, OSError) as exc:
         raise fail(str(exc)) from None
     shown = make_url(resolve_database_url(db, data_dir)).render_as_string(hide_password=True)
-    console.print(f"floodwatch API on http://{host}:{port}/api/v1 (docs: /api/v1/docs), database {shown}")
+    base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+    console.print(f"floodwatch API on {base}/api/v1 (docs: /api/v1/docs), database {shown}")
+    console.print(f"web console: {base}/console/ (log in with an API key from `floodwatch tenants issue-key`)")
     if settings.federation_key is None:
         console.print("[yellow]no federation key:[/] raw-value convenience endpoints are off")
     uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info")
