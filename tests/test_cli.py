@@ -92,3 +92,6 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert governance["campaign"]["cases_opened"] == governance["cases_opened"]
     data = str(tmp_path / "demo" / "data")
     assert runner.invoke(app, ["audit", "verify", "--data-dir", data]).exit_code == 0
+    assert "<svg" in (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
+    key = tmp_path / "demo" / "console-key.txt"
+    assert key.read_text().startswith("fwk_") and key.stat().st_mode & 0o077 == 0  # readable by its owner only

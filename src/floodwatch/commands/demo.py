@@ -20,6 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from floodwatch.commands.common import console, errors, fail, print_ingest_report, run_ingest
+from floodwatch.commands.report import report_command
 from floodwatch.commands.suite import print_suite, save_suite
 from floodwatch.detect.claims import ClaimStore
 from floodwatch.detect.coordination import CoordinationParams
@@ -29,6 +30,7 @@ from floodwatch.govern.cases import open_from_findings
 from floodwatch.govern.db import open_database, transaction
 from floodwatch.govern.oversight import register_platform
 from floodwatch.govern.policy import load_policy
+from floodwatch.govern.tenants import create_tenant, issue_key
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.formats import AUTO
 from floodwatch.sim import SimulationConfig, SimulationSummary, simulate
@@ -135,6 +137,21 @@ def govern_findings(data_dir: Path, platforms: list[str], start: datetime, end: 
     return {"cases_opened": len(opened.opened), "findings_skipped": len(opened.skipped), "campaign": stats}
 
 
+def console_key(data_dir: Path, out: Path) -> Path:
+    """An analyst key for the web console, written (owner-readable only) to OUT/console-key.txt."""
+    engine = open_database(data_dir=data_dir)
+    try:
+        with transaction(engine) as session:
+            create_tenant(session, DEMO_ACTOR, "demo-office", "Demo oversight office")
+            _, secret = issue_key(session, DEMO_ACTOR, "demo-office", "analyst", "analyst")
+    finally:
+        engine.dispose()
+    path = out / "console-key.txt"
+    path.touch(mode=0o600)
+    path.write_text(secret + "\n", encoding="utf-8")
+    return path
+
+
 def demo_command(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder for the simulated data, the store and the outputs.")
@@ -180,6 +197,9 @@ def demo_command(
     truth = check_against_truth(result, sim_dir)
     console.rule("[bold]4. govern")
     governance = govern_findings(data_dir, platforms, first.astimezone(UTC), last.astimezone(UTC) + timedelta(days=1))
+    console.rule("[bold]5. report and console")
+    report_command(campaign=CAMPAIGN, out=out / "report.html", data_dir=data_dir)
+    key_file = console_key(data_dir, out)
     path = out / "summary.json"
     payload = {
         "simulation": {"posts": summary.posts, "accounts": summary.accounts, "groups": summary.groups},
@@ -194,6 +214,11 @@ def demo_command(
     console.rule("[bold]done")
     console.print(f"finished in {time.monotonic() - started:.1f} s")
     console.print(f"outputs: {', '.join(str(p) for p in written)}; summary {path}")
+    console.print(f"transparency report (personal data redacted): {out / 'report.html'}")
+    console.print(
+        f"web console: floodwatch serve --data-dir {data_dir}, then open http://127.0.0.1:8000/console/ and log in "
+        f"with the analyst key in {key_file}"
+    )
     console.print(
         f"explore further: floodwatch findings list --data-dir {data_dir}  ·  "
         f"floodwatch cases list --data-dir {data_dir}  ·  floodwatch campaigns stats {CAMPAIGN} --data-dir {data_dir}"
