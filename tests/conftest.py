@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.pipeline import IngestReport, ingest
@@ -14,6 +19,30 @@ from floodwatch.sim import SimulationConfig, simulate
 from floodwatch.store.events import EventStore
 
 REPO = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("FLOODWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def pg_schema(prefix: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a fresh schema of its own, dropped afterwards.
+
+    Without a reachable server the test is skipped with a loud reason, never passed silently."""
+    admin = create_engine(PG_URL)
+    try:
+        with admin.connect():
+            pass
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"SKIPPED LOUDLY: PostgreSQL is not reachable at {PG_URL} ({exc.orig})")
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
 
 
 def shared_data_dir() -> Path:

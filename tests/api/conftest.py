@@ -6,23 +6,19 @@ skipped loudly when the server cannot be reached (same pattern as tests/govern/c
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
-from sqlalchemy.exc import OperationalError
 
 from floodwatch.api import Settings, create_app
 from floodwatch.federation.identifiers import keyed_hash
 from floodwatch.govern import tenants
 from floodwatch.govern.db import open_database, transaction
+from tests.conftest import pg_schema
 
-PG_URL = os.environ.get("FLOODWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 FEDERATION_KEY = b"federation-key-for-tests-only-32b"
 ROLES = ("admin", "analyst", "reviewer", "platform")
 
@@ -77,32 +73,13 @@ def api(tmp_path: Path) -> Iterator[Api]:
     yield from make_api(f"sqlite:///{tmp_path / 'governance.sqlite'}", tmp_path)
 
 
-def _pg_schema_url() -> Iterator[str]:
-    admin = create_engine(PG_URL)
-    try:
-        with admin.connect():
-            pass
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"SKIPPED LOUDLY: PostgreSQL is not reachable at {PG_URL} ({exc.orig})")
-    schema = f"fw_api_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def api_any(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     """The API on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
         yield from make_api(f"sqlite:///{tmp_path / 'governance.sqlite'}", tmp_path)
         return
-    for url in _pg_schema_url():
+    with pg_schema("fw_api") as url:
         yield from make_api(url, tmp_path)
 
 

@@ -6,42 +6,27 @@ schema (dropped afterwards). When the server cannot be reached, the PostgreSQL h
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
 
 from floodwatch.govern.db import make_engine, upgrade
 from floodwatch.govern.policy import Policy, load_policy
+from tests.conftest import pg_schema
 
-PG_URL = os.environ.get("FLOODWATCH_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 
 
 def _pg_schema_engine() -> Iterator[Engine]:
-    admin = create_engine(PG_URL)
-    try:
-        with admin.connect():
-            pass
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"SKIPPED LOUDLY: PostgreSQL is not reachable at {PG_URL} ({exc.orig})")
-    schema = f"fw_test_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    engine = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
+    with pg_schema("fw_test") as url:
+        engine = make_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
