@@ -94,7 +94,7 @@ def ingest_command(
         Optional[Path], typer.Option(help='TOML file with a [columns] table canonical = "column".')
     ] = None,
     tz: Annotated[
-        Optional[str], typer.Option("--tz", help="Zone of timestamps without offset [default: the format's].")
+        Optional[str], typer.Option("--tz", help="Zone of timestamps without offset \\[default: the format's].")
     ] = None,
     chunk_rows: Annotated[int, typer.Option(help="Records per committed batch.", min=1)] = 500_000,
     data_dir: DataDirOption = None,

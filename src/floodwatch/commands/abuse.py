@@ -175,13 +175,13 @@ def score_command(
     csv_path: Annotated[Path, typer.Argument(help="UTF-8 CSV of posts.", show_default=False)],
     text_col: Annotated[str, typer.Option("--text-col", help="Column with the post text.")] = "text",
     model: Annotated[
-        Optional[Path], typer.Option("--model", help="MODEL.npz + MODEL.json [default: the shipped model].")
+        Optional[Path], typer.Option("--model", help="MODEL.npz + MODEL.json \\[default: the shipped model].")
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output CSV: the input columns plus score, label.")] = Path(
         "scores.csv"
     ),
     threshold: Annotated[
-        Optional[float], typer.Option(help="Label 1 from this score on [default: the model's].", min=0.0, max=1.0)
+        Optional[float], typer.Option(help="Label 1 from this score on \\[default: the model's].", min=0.0, max=1.0)
     ] = None,
     rejects: Annotated[
         Optional[Path], typer.Option(help="Write every unscored row (line, reason) to this CSV.")

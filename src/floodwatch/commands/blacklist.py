@@ -37,13 +37,13 @@ blacklist_app = typer.Typer(
 tenants_app = typer.Typer(help="Tenants of the API and their keys (admin).", no_args_is_help=True)
 
 KeyFileOption = Annotated[
-    Optional[Path], typer.Option("--key-file", help="Federation key file [default: $FLOODWATCH_FEDERATION_KEY].")
+    Optional[Path], typer.Option("--key-file", help="Federation key file \\[default: $FLOODWATCH_FEDERATION_KEY].")
 ]
 ServerOption = Annotated[
     Optional[str],
-    typer.Option("--server", help="API base URL, e.g. http://127.0.0.1:8000 [default: $FLOODWATCH_SERVER]."),
+    typer.Option("--server", help="API base URL, e.g. http://127.0.0.1:8000 \\[default: $FLOODWATCH_SERVER]."),
 ]
-ApiKeyOption = Annotated[Optional[str], typer.Option("--api-key", help="API key [default: $FLOODWATCH_API_KEY].")]
+ApiKeyOption = Annotated[Optional[str], typer.Option("--api-key", help="API key \\[default: $FLOODWATCH_API_KEY].")]
 
 
 def _federation_key(path: Path | None) -> bytes:
@@ -389,7 +389,9 @@ def tenants_issue_key(
     tenant: str,
     role: Annotated[str, typer.Option(help="admin, analyst, reviewer or platform.")],
     name: Annotated[str, typer.Option(help="Who holds it; writes are recorded as TENANT/NAME.")],
-    rate: Annotated[Optional[float], typer.Option(help="Requests a second [default: the server's].", min=0.001)] = None,
+    rate: Annotated[
+        Optional[float], typer.Option(help="Requests a second \\[default: the server's].", min=0.001)
+    ] = None,
     actor: ActorOption = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,

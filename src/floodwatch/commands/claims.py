@@ -115,12 +115,12 @@ def _methods(value: str) -> tuple[str, ...]:
 def match_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV of the matches.")] = Path("matches.csv"),
     findings_path: Annotated[
-        Optional[Path], typer.Option("--findings", help="Findings JSONL [default: beside --out].")
+        Optional[Path], typer.Option("--findings", help="Findings JSONL \\[default: beside --out].")
     ] = None,
     methods: Annotated[str, typer.Option(help=f"Comma-separated: {', '.join(METHODS)}.")] = ",".join(METHODS),
     top_k: Annotated[int, typer.Option(help="Best claims kept per post and method.", min=1)] = 3,
     background: Annotated[int, typer.Option(help="Posts sampled for the IDF weights.", min=0)] = 20_000,
-    workers: Annotated[int, typer.Option(help="Processes [default: cores, at most 4].", min=1)] = min(
+    workers: Annotated[int, typer.Option(help="Processes \\[default: cores, at most 4].", min=1)] = min(
         4, os.cpu_count() or 1
     ),
     data_dir: DataDirOption = None,

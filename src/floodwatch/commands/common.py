@@ -34,7 +34,7 @@ MAX_FILE_ROWS = 15
 
 DataDirOption = Annotated[
     Optional[Path],
-    typer.Option("--data-dir", help="Event store folder [default: $FLOODWATCH_DATA_DIR or ./floodwatch-data]."),
+    typer.Option("--data-dir", help="Event store folder \\[default: $FLOODWATCH_DATA_DIR or ./floodwatch-data]."),
 ]
 
 

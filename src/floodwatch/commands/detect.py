@@ -154,7 +154,7 @@ def coordination_command(
     window: Annotated[str, typer.Option(help="Co-action window: 30s, 2m, 1h.")] = "30s",
     rare_window: Annotated[str, typer.Option(help="Window for keys few accounts touch.")] = "15m",
     kinds: Annotated[
-        Optional[str], typer.Option(help=f"Comma-separated kinds [default: all: {','.join(KINDS)}].")
+        Optional[str], typer.Option(help=f"Comma-separated kinds \\[default: all: {','.join(KINDS)}].")
     ] = None,
     min_keys: Annotated[int, typer.Option(help="Distinct co-actions a pair needs.", min=1)] = 2,
     min_cluster_size: Annotated[int, typer.Option(help="Smallest group reported.", min=2)] = 3,

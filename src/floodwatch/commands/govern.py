@@ -54,11 +54,11 @@ govern_app = typer.Typer(help="Governance housekeeping.", no_args_is_help=True)
 
 DbOption = Annotated[
     Optional[str],
-    typer.Option("--db", help="Database URL [default: $FLOODWATCH_DATABASE_URL or DATA_DIR/governance.sqlite]."),
+    typer.Option("--db", help="Database URL \\[default: $FLOODWATCH_DATABASE_URL or DATA_DIR/governance.sqlite]."),
 ]
-ActorOption = Annotated[Optional[str], typer.Option("--as", help="Who does this [default: $FLOODWATCH_ACTOR].")]
+ActorOption = Annotated[Optional[str], typer.Option("--as", help="Who does this \\[default: $FLOODWATCH_ACTOR].")]
 PolicyOption = Annotated[
-    Optional[Path], typer.Option("--policy", help="Policy TOML [default: $FLOODWATCH_POLICY or the shipped one].")
+    Optional[Path], typer.Option("--policy", help="Policy TOML \\[default: $FLOODWATCH_POLICY or the shipped one].")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -201,9 +201,11 @@ def cases_open(
     subject: Annotated[
         Optional[list[str]], typer.Option("--subject", help="KIND:PLATFORM:ID (repeat), e.g. account:weibo:u123.")
     ] = None,
-    violation: Annotated[Optional[str], typer.Option(help="Violation type [default: from the finding kind].")] = None,
-    severity: Annotated[Optional[str], typer.Option(help="Severity [default: the violation's].")] = None,
-    due: Annotated[Optional[str], typer.Option(help="Decision deadline [default: the policy's decision_days].")] = None,
+    violation: Annotated[Optional[str], typer.Option(help="Violation type \\[default: from the finding kind].")] = None,
+    severity: Annotated[Optional[str], typer.Option(help="Severity \\[default: the violation's].")] = None,
+    due: Annotated[
+        Optional[str], typer.Option(help="Decision deadline \\[default: the policy's decision_days].")
+    ] = None,
     actor: ActorOption = None,
     policy_file: PolicyOption = None,
     db: DbOption = None,
@@ -385,9 +387,9 @@ def cases_decide(
     reason: Annotated[str, typer.Option(help="Why (shown to the account holder and on appeal).")],
     action: Annotated[
         Optional[list[str]],
-        typer.Option("--action", help="ACTION[/DAYS]=SUBJECT (repeat) [default: what the policy's ladder gives]."),
+        typer.Option("--action", help="ACTION[/DAYS]=SUBJECT (repeat) \\[default: what the policy's ladder gives]."),
     ] = None,
-    violation: Annotated[Optional[str], typer.Option(help="Violation type [default: the case's].")] = None,
+    violation: Annotated[Optional[str], typer.Option(help="Violation type \\[default: the case's].")] = None,
     expect_version: Annotated[
         Optional[int], typer.Option(help="The case version you reviewed; refuse if it changed since.")
     ] = None,
@@ -525,7 +527,7 @@ def cases_refer(
 def cases_appeal(
     case_id: str,
     grounds: Annotated[str, typer.Option(help="Why the decision is wrong.")],
-    appellant: Annotated[Optional[str], typer.Option(help="Who appeals [default: --as].")] = None,
+    appellant: Annotated[Optional[str], typer.Option(help="Who appeals \\[default: --as].")] = None,
     actor: ActorOption = None,
     policy_file: PolicyOption = None,
     db: DbOption = None,
@@ -686,7 +688,7 @@ def platforms_list(db: DbOption = None, data_dir: DataDirOption = None) -> None:
 @platforms_app.command("figures")
 def platforms_figures(
     findings: Annotated[
-        Optional[Path], typer.Option("--findings", help="Count these findings [default: those held in cases].")
+        Optional[Path], typer.Option("--findings", help="Count these findings \\[default: those held in cases].")
     ] = None,
     as_json: JsonOption = False,
     policy_file: PolicyOption = None,
@@ -739,7 +741,7 @@ def notices_issue(
     kind: Annotated[str, typer.Option(help="reminder, interview or rectification_order.")],
     about: Annotated[str, typer.Option(help="What the platform must address.")],
     case: Annotated[Optional[list[str]], typer.Option("--case", help="Related case (repeat).")] = None,
-    deadline: Annotated[Optional[str], typer.Option(help="Answer by [default: the policy's days for KIND].")] = None,
+    deadline: Annotated[Optional[str], typer.Option(help="Answer by \\[default: the policy's days for KIND].")] = None,
     actor: ActorOption = None,
     policy_file: PolicyOption = None,
     db: DbOption = None,
@@ -800,9 +802,11 @@ def campaigns_create(
     name: Annotated[str, typer.Option(help="Display name.")],
     start: Annotated[str, typer.Option(help="First day (ISO 8601).")],
     end: Annotated[str, typer.Option(help="End, exclusive (ISO 8601).")],
-    platform: Annotated[Optional[list[str]], typer.Option("--platform", help="Scope (repeat) [default: all].")] = None,
+    platform: Annotated[
+        Optional[list[str]], typer.Option("--platform", help="Scope (repeat) \\[default: all].")
+    ] = None,
     violation: Annotated[
-        Optional[list[str]], typer.Option("--violation", help="Scope (repeat) [default: all].")
+        Optional[list[str]], typer.Option("--violation", help="Scope (repeat) \\[default: all].")
     ] = None,
     targets: Annotated[str, typer.Option(help="What the campaign aims at.")] = "",
     actor: ActorOption = None,
@@ -881,7 +885,7 @@ def _figure(value: int | dict[str, int]) -> str:
 
 @govern_app.command("tick")
 def govern_tick(
-    at: Annotated[Optional[str], typer.Option(help="Apply what is due at this time [default: now].")] = None,
+    at: Annotated[Optional[str], typer.Option(help="Apply what is due at this time \\[default: now].")] = None,
     policy_file: PolicyOption = None,
     db: DbOption = None,
     data_dir: DataDirOption = None,

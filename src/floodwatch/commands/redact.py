@@ -143,12 +143,12 @@ def _input(file: str) -> Iterator[IO[str]]:
 def redact_command(
     file: Annotated[str, typer.Argument(help="File to redact; - (the default) reads standard input.")] = "-",
     kinds: Annotated[
-        Optional[str], typer.Option(help=f"Comma-separated kinds to mask [default: all: {','.join(KINDS)}].")
+        Optional[str], typer.Option(help=f"Comma-separated kinds to mask \\[default: all: {','.join(KINDS)}].")
     ] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of standard output.")] = None,
     fmt: Annotated[
         Optional[str],
-        typer.Option("--format", "-f", help="text, csv or jsonl [default: from the file name, else text]."),
+        typer.Option("--format", "-f", help="text, csv or jsonl \\[default: from the file name, else text]."),
     ] = None,
     column: Annotated[
         str, typer.Option("--column", "-c", help="CSV column(s) or JSON field(s) to mask, comma-separated.")

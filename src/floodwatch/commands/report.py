@@ -44,7 +44,7 @@ def report_command(
         bool, typer.Option("--pdf", help="Also print OUT as PDF (same name, .pdf) with headless Chromium.")
     ] = False,
     at: Annotated[
-        Optional[str], typer.Option("--at", help="Compute the figures as of this time (ISO 8601) [default: now].")
+        Optional[str], typer.Option("--at", help="Compute the figures as of this time (ISO 8601) \\[default: now].")
     ] = None,
     data_dir: DataDirOption = None,
     db: DbOption = None,

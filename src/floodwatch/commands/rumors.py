@@ -157,7 +157,7 @@ def score_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="CSV of platform,post_id,score,label.")] = Path("scores.csv"),
     model: Annotated[
         Optional[Path],
-        typer.Option("--model", "-m", help=f"Model stem or .npz [default: shipped {DEFAULT_MODEL.name}]."),
+        typer.Option("--model", "-m", help=f"Model stem or .npz \\[default: shipped {DEFAULT_MODEL.name}]."),
     ] = None,
     horizon: Annotated[
         Optional[str], typer.Option(help="Use only what was visible this long after each source (1h, 6h, 24h).")

@@ -22,7 +22,7 @@ def serve_command(
     policy: PolicyOption = None,
     federation_key: Annotated[
         Optional[Path],
-        typer.Option("--federation-key", help="Federation key file [default: $FLOODWATCH_FEDERATION_KEY]."),
+        typer.Option("--federation-key", help="Federation key file \\[default: $FLOODWATCH_FEDERATION_KEY]."),
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log each request (method, path, status; never bodies).")] = True,
 ) -> None:

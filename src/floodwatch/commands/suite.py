@@ -54,10 +54,10 @@ def all_command(
     fmt: Annotated[str, typer.Option("--format", "-f", help="Input format (see floodwatch ingest --help).")] = AUTO,
     platform: Annotated[Optional[str], typer.Option(help="Platform for records that name none.")] = None,
     only: Annotated[
-        Optional[str], typer.Option(help=f"Comma-separated detectors [default: all: {','.join(DETECTORS)}].")
+        Optional[str], typer.Option(help=f"Comma-separated detectors \\[default: all: {','.join(DETECTORS)}].")
     ] = None,
     abuse_model: Annotated[
-        Optional[Path], typer.Option(help="Abuse model for pile-ons [default: the shipped one].")
+        Optional[Path], typer.Option(help="Abuse model for pile-ons \\[default: the shipped one].")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the coordination detector's chance model and clustering.")] = 7,
     data_dir: DataDirOption = None,
