@@ -151,7 +151,8 @@ def write_atomically(path: Path, payload: bytes) -> None:
     _fsync_file(path.parent)
 
 
-def _sql_list(paths: list[Path]) -> str:
+def sql_list(paths: list[Path]) -> str:
+    """A DuckDB list literal of file paths, quoted."""
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
@@ -161,7 +162,7 @@ def _parquet_view(con: duckdb.DuckDBPyConnection, name: str, files: list[Path], 
         columns = ", ".join(f'"{n}"' for n in schema.names)
         con.execute(
             f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} "
-            f"FROM read_parquet({_sql_list(files)}, hive_partitioning = false)"
+            f"FROM read_parquet({sql_list(files)}, hive_partitioning = false)"
         )
     else:
         con.register(f"_empty_{name}", schema.empty_table())
@@ -215,7 +216,7 @@ class EventStore:
         if quarantine_files:
             con.execute(
                 "CREATE OR REPLACE VIEW quarantine AS SELECT * FROM read_json("
-                f"{_sql_list(quarantine_files)}, format = 'newline_delimited', columns = {{"
+                f"{sql_list(quarantine_files)}, format = 'newline_delimited', columns = {{"
                 "batch_id: 'VARCHAR', source: 'VARCHAR', line: 'BIGINT', kind: 'VARCHAR', "
                 "reason: 'VARCHAR', raw: 'VARCHAR'})"
             )

@@ -17,7 +17,7 @@ import duckdb
 import orjson
 
 from floodwatch.schema import Finding
-from floodwatch.store.events import write_atomically
+from floodwatch.store.events import sql_list, write_atomically
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 VIEW_COLUMNS = (
@@ -77,10 +77,9 @@ class FindingStore:
             con.execute(f"CREATE OR REPLACE VIEW findings AS SELECT {nulls} WHERE false")
             return
         spec = ", ".join(f"\"{name}\": '{kind}'" for name, kind in VIEW_COLUMNS)
-        paths = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
         con.execute(
             "CREATE OR REPLACE VIEW findings AS SELECT * EXCLUDE (rn, filename) FROM ("
             " SELECT *, row_number() OVER (PARTITION BY id ORDER BY filename) AS rn"
-            f" FROM read_json({paths}, format = 'newline_delimited', filename = true, columns = {{{spec}}})"
+            f" FROM read_json({sql_list(files)}, format = 'newline_delimited', filename = true, columns = {{{spec}}})"
             ") WHERE rn = 1"
         )
