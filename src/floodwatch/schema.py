@@ -16,6 +16,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 UTC_MICROS = pa.timestamp("us", tz="UTC")
@@ -150,6 +151,10 @@ class Finding:
             "detector_version": self.detector_version,
             "parameters": _thaw(self.parameters),
         }
+
+    def to_json_line(self) -> bytes:
+        """One line of a findings.jsonl file: `to_dict()` as JSON, newline-terminated."""
+        return orjson.dumps(self.to_dict(), default=str) + b"\n"
 
     @property
     def id(self) -> str:

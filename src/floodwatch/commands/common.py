@@ -7,7 +7,6 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Optional
 
-import orjson
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -149,7 +148,7 @@ def write_findings(findings: list[Finding], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as fh:
         for finding in findings:
-            fh.write(orjson.dumps(finding.to_dict(), default=str) + b"\n")
+            fh.write(finding.to_json_line())
 
 
 def log_findings(findings: list[Finding], store_root: Path, detector: str) -> str:

@@ -48,13 +48,13 @@ class FindingStore:
     def append(self, findings: Iterable[Finding], detector: str) -> Path | None:
         """Write one run's findings; returns the file, or None when the run found nothing new."""
         known = {record["id"] for record in self.records()}
-        lines = [orjson.dumps(f.to_dict(), default=str) for f in findings if f.id not in known]
+        lines = [f.to_json_line() for f in findings if f.id not in known]
         if not lines:
             return None
         self.dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.dir / f"{stamp}-{_UNSAFE.sub('_', detector)}.jsonl"
-        write_atomically(path, b"\n".join(lines) + b"\n")
+        write_atomically(path, b"".join(lines))
         return path
 
     def records(self, kinds: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
