@@ -76,16 +76,6 @@ CNT_EXPORT = (
     "import sys; from coordination_network_toolkit.output import output_gephi_csv; "
     "output_gephi_csv(sys.argv[1], sys.argv[2], sys.argv[3], loops=False)"
 )
-# `floodwatch network` until cli.py registers it: the same command function in a one-command Typer app.
-FLOODWATCH_NETWORK_SHIM = (
-    "import sys, typer\n"
-    "from floodwatch.commands.network import network_command\n"
-    "app = typer.Typer()\n"
-    "app.callback()(lambda: None)\n"
-    "app.command('network')(network_command)\n"
-    "sys.argv[0] = 'floodwatch'\n"
-    "app()\n"
-)
 
 
 @dataclass
@@ -150,7 +140,7 @@ def run_step(step: Step, log_path: Path, timeout: float | None, quiet_timeout: f
         [str(GNU_TIME), "-q", "-f", "%M %U %S", "-o", str(usage), *step.command] if GNU_TIME.exists() else step.command
     )
     env = {k: v for k, v in os.environ.items() if k != "FLOODWATCH_DATA_DIR"}
-    shown = " ".join(c if c != FLOODWATCH_NETWORK_SHIM else "<floodwatch network shim>" for c in step.command)
+    shown = " ".join(step.command)
     log(f"{step.tool} {step.step}: {shown}" + (f" (timeout {timeout:.0f} s)" if timeout else ""))
     peaks = [0, 0]
     with open(log_path, "wb") as out:
@@ -203,12 +193,9 @@ def run_step(step: Step, log_path: Path, timeout: float | None, quiet_timeout: f
 
 
 def step_json(step: Step) -> dict[str, Any]:
-    """A step for the results file: paths relative to the project, the shim named rather than quoted."""
+    """A step for the results file: paths relative to the project."""
     data = asdict(step)
-    data["command"] = [
-        "<floodwatch network shim>" if c == FLOODWATCH_NETWORK_SHIM else rel(Path(c)) if c.startswith("/") else c
-        for c in step.command
-    ]
+    data["command"] = [rel(Path(c)) if c.startswith("/") else c for c in step.command]
     return data
 
 
@@ -245,12 +232,7 @@ def cnt_export(python: Path, db: Path, kind: str, out: Path) -> dict[tuple[str, 
 
 
 def floodwatch_network_cmd() -> list[str]:
-    """`floodwatch network` if the CLI has it, else the shim that runs the same command function."""
-    fw = floodwatch_bin() / "floodwatch"
-    probe = subprocess.run([str(fw), "network", "--help"], capture_output=True, text=True)
-    if probe.returncode == 0:
-        return [str(fw), "network"]
-    return [str(floodwatch_bin() / "python"), "-c", FLOODWATCH_NETWORK_SHIM, "network"]
+    return [str(floodwatch_bin() / "floodwatch"), "network"]
 
 
 def subset_csv(src: Path, dst: Path, rows: int) -> int:
@@ -498,9 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             "cnt_n_cpus": args.n_cpus,
             "cnt_budget_s": args.cnt_budget,
             "floodwatch_git": git_revision(),
-            "floodwatch_network_command": "floodwatch network"
-            if len(network_cmd) == 2
-            else "python -c <shim: floodwatch.commands.network.network_command in a Typer app> network",
+            "floodwatch_network_command": "floodwatch network",
             "versions": {
                 "python": fw_versions["python"],
                 "floodwatch": fw_versions["floodwatch"],

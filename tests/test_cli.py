@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -9,6 +11,7 @@ import pyarrow.csv as pacsv
 from typer.testing import CliRunner
 
 from floodwatch.cli import app
+from floodwatch.commands.lazy import LAZY_COMMANDS, load_command
 from tests.test_coordination import organic, repost_ring
 
 runner = CliRunner()
@@ -95,3 +98,30 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "<svg" in (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
     key = tmp_path / "demo" / "console-key.txt"
     assert key.read_text().startswith("fwk_") and key.stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_every_lazy_command_loads_under_its_name_and_shows_in_help() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    for name, target in LAZY_COMMANDS.items():
+        command = load_command(name, target)
+        assert command.name == name and command.help, target
+        assert name in result.output
+
+
+def test_ingest_does_not_import_the_heavy_subcommands(tmp_path: Path) -> None:
+    posts = write_posts(tmp_path / "posts.jsonl", organic(5, 1))
+    script = (
+        "import sys\n"
+        "from floodwatch.cli import app\n"
+        f"sys.argv = ['floodwatch', 'ingest', {str(posts)!r}, '--data-dir', {str(tmp_path / 'store')!r}]\n"
+        "try:\n"
+        "    app()\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "heavy = ('sklearn', 'sqlalchemy', 'fastapi', 'floodwatch.commands.govern')\n"
+        "print('heavy:', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "heavy: []" in done.stdout, done.stdout

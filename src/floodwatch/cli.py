@@ -10,9 +10,6 @@ import typer
 from rich.table import Table
 
 from floodwatch import __version__
-from floodwatch.commands.abuse import abuse_app
-from floodwatch.commands.blacklist import blacklist_app, tenants_app
-from floodwatch.commands.claims import claims_app
 from floodwatch.commands.common import (
     DataDirOption,
     check_zone,
@@ -22,25 +19,7 @@ from floodwatch.commands.common import (
     print_ingest_report,
     run_ingest,
 )
-from floodwatch.commands.demo import demo_command, run_simulation
-from floodwatch.commands.detect import detect_app
-from floodwatch.commands.findings import findings_app
-from floodwatch.commands.govern import (
-    audit_app,
-    campaigns_app,
-    cases_app,
-    db_app,
-    govern_app,
-    notices_app,
-    platforms_app,
-)
-from floodwatch.commands.hotspots import cascades_command, trends_command
-from floodwatch.commands.network import network_command
-from floodwatch.commands.redact import redact_command
-from floodwatch.commands.report import report_command
-from floodwatch.commands.rumors import rumors_app
-from floodwatch.commands.serve import serve_command
-from floodwatch.commands.suite import all_command
+from floodwatch.commands.lazy import LazyGroup
 from floodwatch.duck import scalar
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.formats import AUTO, READERS
@@ -52,32 +31,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    cls=LazyGroup,
 )
-detect_app.command("all")(all_command)
-detect_app.command("cascades")(cascades_command)
-detect_app.command("trends")(trends_command)
-app.add_typer(detect_app, name="detect")
-app.add_typer(findings_app, name="findings")
-app.add_typer(claims_app, name="claims")
-app.add_typer(abuse_app, name="abuse")
-app.add_typer(rumors_app, name="rumors")
-app.add_typer(blacklist_app, name="blacklist")
-app.add_typer(tenants_app, name="tenants")
-app.command("serve")(serve_command)
-app.command("report")(report_command)
-for sub_app, sub_name in (
-    (cases_app, "cases"),
-    (notices_app, "notices"),
-    (platforms_app, "platforms"),
-    (campaigns_app, "campaigns"),
-    (audit_app, "audit"),
-    (govern_app, "govern"),
-    (db_app, "db"),
-):
-    app.add_typer(sub_app, name=sub_name)
-app.command("network")(network_command)
-app.command("redact")(redact_command)
-app.command("demo")(demo_command)
 
 
 @app.command("ingest")
@@ -194,6 +149,8 @@ def simulate_command(
 
     Example: floodwatch simulate --posts 200000 --seed 3 --out sim
     """
+    from floodwatch.commands.demo import run_simulation  # the demo's imports are heavy; `simulate` needs one function
+
     summary = run_simulation(out, posts, seed, days, cnt_csv)
     console.print(
         f"wrote {summary.posts:,} posts by {summary.accounts:,} accounts with {summary.groups} planted groups to {out}"

@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from floodwatch.commands.common import DataDirOption, console, fail, log_findings, write_findings
-from floodwatch.commands.detect import open_store, print_clusters, write_coordination
+from floodwatch.commands.detect import detect_app, open_store, print_clusters, write_coordination
+from floodwatch.commands.hotspots import cascades_command, trends_command
 from floodwatch.detect.coordination import CoordinationParams
 from floodwatch.detect.suite import DETECTORS, SuiteParams, SuiteResult, run_suite
 from floodwatch.ingest.formats import AUTO
@@ -92,3 +93,9 @@ def all_command(
     print_suite(result)
     written = save_suite(result, out, store.root)
     console.print(f"done in {time.monotonic() - started:.1f} s; wrote {', '.join(str(p) for p in written)}")
+
+
+# `floodwatch detect`: the per-detector commands of commands/detect.py, plus these (they import from it).
+detect_app.command("all")(all_command)
+detect_app.command("cascades")(cascades_command)
+detect_app.command("trends")(trends_command)
