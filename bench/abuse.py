@@ -6,7 +6,7 @@
 
 Data: /work/shared/data/cold (or $FLOODWATCH_SHARED_DATA/cold): train 25,726, dev 6,431, test 5,323 posts.
 Settings of both tools were chosen on dev with training on train only (bench notes in docs/cyberviolence.md);
-test is used for nothing but the figures below. Rows:
+test is used for nothing but the figures below: it was scored once per shipped version, after the choice. Rows:
 
 - baseline: scikit-learn TfidfVectorizer (characters 1-3, sublinear TF, min_df 2) + LogisticRegression, C picked
   from 1, 4, 10 on dev; trained on train, and on train+dev like the shipped model;
@@ -118,7 +118,7 @@ def ship(train: list[dict[str, str]], dev: list[dict[str, str]], test: list[dict
     log("training the shipped model on train+dev")
     both = train + dev
     meta = {
-        "model_version": "1",
+        "model_version": "2",
         "training_data": {
             "name": "COLD (Chinese Offensive Language Dataset)",
             "source": COLD_SOURCE,
@@ -127,7 +127,10 @@ def ship(train: list[dict[str, str]], dev: list[dict[str, str]], test: list[dict
             "files": ["train.csv", "dev.csv"],
             "rows": len(both),
         },
-        "selection": "features and C chosen on COLD dev with training on train only; then refit on train+dev",
+        "selection": (
+            "features and C chosen on COLD dev with training on train only (C = 16: dev accuracy 0.912 against "
+            "0.909 at C = 4; 5-fold CV on train+dev 0.9119 against 0.9108); then refit on train+dev"
+        ),
     }
     model = train_abuse_model(texts(both), labels(both), metadata=meta)
     model.metadata["figures"] = {"cold_test": figures(test, model.label(texts(test)).astype(int))}

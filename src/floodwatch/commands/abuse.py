@@ -115,7 +115,9 @@ def train_command(
     model: Annotated[Path, typer.Option("--model", help="Write the model to MODEL.npz + MODEL.json.")] = Path(
         "abuse-model"
     ),
-    c: Annotated[float, typer.Option("--c", help="Inverse regularisation strength of the classifier.", min=1e-6)] = 4.0,
+    c: Annotated[
+        float, typer.Option("--c", help="Inverse regularisation strength of the classifier.", min=1e-6)
+    ] = TrainingSettings().c,
     rejects: Annotated[
         Optional[Path], typer.Option(help="Write every unusable row (line, reason) to this CSV.")
     ] = None,

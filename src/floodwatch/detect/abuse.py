@@ -143,9 +143,12 @@ def _alternation(terms: Iterable[str]) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """How a model is fitted: regularisation (C, chosen on COLD's dev split) and NB smoothing."""
+    """How a model is fitted: regularisation (C, chosen on COLD's dev split) and NB smoothing.
 
-    c: float = 4.0
+    C = 16: on COLD dev (training on train) accuracy rises from 0.907 at C = 2 and 0.909 at C = 4 to a plateau of
+    0.911-0.913 for C = 8-24; 5-fold cross-validation on train+dev agrees (0.9108 at C = 4, 0.9119 at C = 16)."""
+
+    c: float = 16.0
     nb_alpha: float = 1.0
     max_iter: int = 3000
 
