@@ -29,9 +29,10 @@ import igraph as ig
 import leidenalg
 import pyarrow as pa
 
-from floodwatch.detect.events import KINDS, EventParams, build_events, prepare_posts
+from floodwatch.detect.events import KINDS, EventParams, create_events_table, prepare_posts
 from floodwatch.detect.explain import ClusterReport, explain_cluster
-from floodwatch.engines.base import CoactionEngine, PairParams, PairResult
+from floodwatch.engines.base import CoactionEngine, PairParams
+from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.schema import Finding, Subject
 
 DETECTOR = "coordination"
@@ -132,29 +133,40 @@ def _shuffled_events(con: duckdb.DuckDBPyConnection, seed: int) -> pa.RecordBatc
 
 
 def _key_pairs(
-    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, events_table: str, params: CoordinationParams
-) -> PairResult:
-    """Common keys within `window`, rare keys within `rare_window`: two engine runs on disjoint keys, each fed
-    a stream of events straight from DuckDB."""
+    con: duckdb.DuckDBPyConnection,
+    engine: CoactionEngine,
+    events_table: str,
+    params: CoordinationParams,
+    into: str,
+) -> tuple[int, int]:
+    """Key pairs into table `into`: common keys within `window`, rare keys within `rare_window` (two engine runs
+    on disjoint keys). Returns (capped events, capped keys).
 
-    def stream(rare: bool) -> pa.RecordBatchReader:
-        # a cursor of its own, so the engine can use `con` while this stream is read
+    The DuckDB engine on this connection pairs in place: events and pairs never leave the database, so a large
+    run stays within DuckDB's memory limit. Another engine (Spark) gets each selection as a stream of batches and
+    its pairs are copied in."""
+
+    def selection(rare: bool) -> str:
         return (
-            con.cursor()
-            .sql(
-                f"SELECT e.* FROM {events_table} e JOIN key_idf k USING (kind, key) "
-                f"WHERE (k.key_accounts <= {int(params.rare_key_accounts)}) = {rare}"
-            )
-            .to_arrow_reader()
+            f"SELECT e.* FROM {events_table} e JOIN key_idf k USING (kind, key) "
+            f"WHERE (k.key_accounts <= {int(params.rare_key_accounts)}) = {rare}"
         )
 
-    common = engine.key_pairs(stream(False), PairParams(params.window, params.max_neighbours))
-    rare = engine.key_pairs(stream(True), PairParams(max(params.window, params.rare_window), params.max_neighbours))
-    return PairResult(
-        pa.concat_tables([common.key_pairs, rare.key_pairs]),
-        common.capped_events + rare.capped_events,
-        common.capped_keys + rare.capped_keys,
-    )
+    con.execute(f"DROP TABLE IF EXISTS {into}")
+    capped = [0, 0]
+    for rare in (False, True):
+        window = max(params.window, params.rare_window) if rare else params.window
+        pair_params = PairParams(window, params.max_neighbours)
+        if isinstance(engine, DuckDBEngine) and engine.con is con:
+            events, keys = engine.key_pairs_into(selection(rare), pair_params, into)
+        else:
+            # a cursor of its own, so the engine can use `con` while this stream is read
+            result = engine.key_pairs(con.cursor().sql(selection(rare)).to_arrow_reader(), pair_params)
+            _register(con, into, result.key_pairs, append=rare)
+            events, keys = result.capped_events, result.capped_keys
+        capped[0] += events
+        capped[1] += keys
+    return capped[0], capped[1]
 
 
 # Distinct co-acting moments of a pair: the posts of the less involved account that co-acted on any key. A repost
@@ -162,10 +174,15 @@ def _key_pairs(
 MOMENTS = "least(len(list_distinct(flatten(list(pids_a)))), len(list_distinct(flatten(list(pids_b)))))"
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+def _register(
+    con: duckdb.DuckDBPyConnection, name: str, table: pa.Table | pa.RecordBatchReader, append: bool = False
+) -> None:
     con.register(f"_{name}_arrow", table)
     # A plain (not TEMP) table of the in-memory database, so that cursors streaming from it can see it.
-    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")
+    if append:
+        con.execute(f"INSERT INTO {name} SELECT * FROM _{name}_arrow")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")
     con.unregister(f"_{name}_arrow")
 
 
@@ -184,7 +201,7 @@ def compute_pairs(
     event_params = EventParams(
         kinds=params.kinds, min_text_chars=params.events.min_text_chars, neardup=params.events.neardup
     )
-    _register(con, "events", build_events(con, event_params))  # from here on, events live in DuckDB only
+    create_events_table(con, event_params)
     by_kind = dict(con.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind").fetchall())
     con.execute(
         f"""
@@ -206,19 +223,17 @@ def compute_pairs(
         )
     n_events = int(con.execute("SELECT count(*) FROM events").fetchall()[0][0])
     step(f"pairing {n_events:,} events within the windows")
-    observed = _key_pairs(con, engine, "events", params)
-    _register(con, "key_pairs", observed.key_pairs)
+    capped_events, capped_keys = _key_pairs(con, engine, "events", params, "key_pairs")
     con.execute("CREATE OR REPLACE TEMP TABLE null_keys (aid_a BIGINT, aid_b BIGINT, round INTEGER, n_keys BIGINT)")
     for round_ in range(params.null_rounds):
         step(f"chance model, round {round_ + 1} of {params.null_rounds}")
         _register(con, "null_events", _shuffled_events(con, params.seed + round_))
-        null_pairs = _key_pairs(con, engine, "null_events", params).key_pairs
-        con.register("_null", null_pairs)
+        _key_pairs(con, engine, "null_events", params, "null_pairs")
         con.execute(
-            f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, {MOMENTS} FROM _null "
-            "SEMI JOIN key_pairs USING (aid_a, aid_b) GROUP BY aid_a, aid_b"
+            f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, {MOMENTS} FROM null_pairs "
+            "SEMI JOIN key_pairs USING (aid_a, aid_b) GROUP BY aid_a, aid_b; DROP TABLE null_pairs; "
+            "DROP TABLE null_events"
         )
-        con.unregister("_null")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE pair_stats AS
@@ -265,9 +280,9 @@ def compute_pairs(
         events=n_events,
         events_by_kind={str(k): int(v) for k, v in by_kind.items()},
         stop_keys=int(stop[0]),
-        key_pairs=observed.key_pairs.num_rows,
-        capped_events=observed.capped_events,
-        capped_keys=observed.capped_keys,
+        key_pairs=int(con.execute("SELECT count(*) FROM key_pairs").fetchall()[0][0]),
+        capped_events=capped_events,
+        capped_keys=capped_keys,
         edges=edges,
         clusters=0,
     )

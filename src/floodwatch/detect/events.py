@@ -98,44 +98,47 @@ _EVENT_SQL = {
 }
 
 
-def _similar_text_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> pa.Table:
-    """Near-duplicate clusters over the distinct normalised texts; each post gets its text's cluster."""
+def _similar_text_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> str:
+    """Near-duplicate clusters over the distinct normalised texts (registered as `text_clusters`); the query
+    that gives each post its text's cluster."""
     texts = con.sql(
         f"SELECT DISTINCT norm FROM (SELECT {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL) "
         "WHERE length(norm) >= $min_chars ORDER BY norm",
         params={"min_chars": params.min_text_chars},
     ).to_arrow_table()
     column = texts.column("norm").combine_chunks() if texts.num_rows else pa.array([], type=pa.string())
+    del texts
     clusters = neardup.near_duplicate_clusters(column, params.neardup)
-    mapping = pa.table({"norm": column, "cluster": pa.array(clusters.astype(np.int64))})
-    con.register("text_clusters", mapping)
-    try:
-        return con.sql(
-            f"""
-            SELECT aid, 'similar_text' AS kind, 'n' || cluster::VARCHAR AS key, t, pid
-            FROM (SELECT aid, t, pid, {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL)
-            JOIN text_clusters USING (norm) WHERE cluster >= 0
-            """
-        ).to_arrow_table()
-    finally:
-        con.unregister("text_clusters")
+    con.register("text_clusters", pa.table({"norm": column, "cluster": pa.array(clusters.astype(np.int64))}))
+    return f"""
+        SELECT aid, 'similar_text' AS kind, 'n' || cluster::VARCHAR AS key, t, pid
+        FROM (SELECT aid, t, pid, {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL)
+        JOIN text_clusters USING (norm) WHERE cluster >= 0
+        """
 
 
-def build_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> pa.Table:
-    """Events of the chosen kinds from `post_ref` (see prepare_posts), as EVENT_SCHEMA."""
+def create_events_table(con: duckdb.DuckDBPyConnection, params: EventParams, table: str = "events") -> int:
+    """Events of the chosen kinds from `post_ref` (see prepare_posts) into DuckDB table `table` (EVENT_SCHEMA
+    columns), kind by kind: they stay in DuckDB, within its memory limit, never all in Python. Returns the count."""
     unknown = sorted(set(params.kinds) - set(KINDS))
     if unknown:
         raise ValueError(f"unknown co-action kinds {unknown}; choose from {', '.join(KINDS)}")
-    parts: list[pa.Table] = []
+    con.execute(f"CREATE OR REPLACE TABLE {table} (aid BIGINT, kind VARCHAR, key VARCHAR, t DOUBLE, pid BIGINT)")
     for kind in params.kinds:
-        if kind == "similar_text":
-            parts.append(_similar_text_events(con, params))
-        else:
-            parts.append(
-                con.sql(
-                    _EVENT_SQL[kind], params={"min_chars": params.min_text_chars} if kind == "same_text" else None
-                ).to_arrow_table()
-            )
-    if not parts:
-        return EVENT_SCHEMA.empty_table()
-    return pa.concat_tables([p.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA) for p in parts])
+        query = _similar_text_events(con, params) if kind == "similar_text" else _EVENT_SQL[kind]
+        sql_params = {"min_chars": params.min_text_chars} if kind == "same_text" else None
+        try:
+            con.execute(f"INSERT INTO {table} SELECT aid, kind, key, t, pid FROM ({query})", sql_params)
+        finally:
+            if kind == "similar_text":
+                con.unregister("text_clusters")
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
+def build_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> pa.Table:
+    """The events of `create_events_table` as an Arrow table, for callers that hand them to an engine."""
+    create_events_table(con, params, "_built_events")
+    try:
+        return con.sql("SELECT * FROM _built_events").to_arrow_table().cast(EVENT_SCHEMA)
+    finally:
+        con.execute("DROP TABLE _built_events")

@@ -12,6 +12,8 @@ import duckdb
 from floodwatch import duck
 from floodwatch.engines.base import KEY_PAIR_SCHEMA, EventSource, PairParams, PairResult
 
+ENGINE_EVENTS = "engine_events"  # the events being paired, a temporary table of the connection
+
 KEY_PAIRS_SQL = """
 WITH numbered AS (
   SELECT aid, kind, key, t, pid,
@@ -71,18 +73,41 @@ class DuckDBEngine:
         self.con = con or duck.connect()
 
     def key_pairs(self, events: EventSource, params: PairParams) -> PairResult:
-        sql_params = {"window": float(params.window), "k": int(params.max_neighbours)}
         # Copied into DuckDB, where memory is bounded and spills to disk, and scanned twice from there.
         self.con.register("_engine_input", events)
         try:
-            self.con.execute("CREATE OR REPLACE TEMP TABLE engine_events AS SELECT * FROM _engine_input")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ENGINE_EVENTS} AS SELECT * FROM _engine_input")
         finally:
             self.con.unregister("_engine_input")
         try:
-            table = self.con.sql(KEY_PAIRS_SQL, params=sql_params).to_arrow_table()
-            capped_events, capped_keys = self.con.execute(CAPPED_SQL, sql_params).fetchall()[0]
+            table = self.con.sql(KEY_PAIRS_SQL, params=_sql_params(params)).to_arrow_table()
+            capped_events, capped_keys = self._capped(params)
         finally:
-            self.con.execute("DROP TABLE IF EXISTS engine_events")
+            self.con.execute(f"DROP TABLE IF EXISTS {ENGINE_EVENTS}")
         return PairResult(
             table.select(KEY_PAIR_SCHEMA.names).cast(KEY_PAIR_SCHEMA), int(capped_events), int(capped_keys)
         )
+
+    def key_pairs_into(self, events_query: str, params: PairParams, table: str) -> tuple[int, int]:
+        """`key_pairs` without leaving the database: the events a query of this connection selects in, rows
+        appended to `table` (KEY_PAIR_SCHEMA columns, created if missing) out, so neither is ever held in Python
+        memory; DuckDB keeps within its memory limit and spills the rest. Returns (capped events, capped keys)."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ENGINE_EVENTS} AS {events_query}")
+        try:
+            columns = ", ".join(KEY_PAIR_SCHEMA.names)
+            self.con.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} AS SELECT {columns} FROM ({KEY_PAIRS_SQL}) LIMIT 0",
+                _sql_params(params),
+            )
+            self.con.execute(f"INSERT INTO {table} SELECT {columns} FROM ({KEY_PAIRS_SQL})", _sql_params(params))
+            return self._capped(params)
+        finally:
+            self.con.execute(f"DROP TABLE IF EXISTS {ENGINE_EVENTS}")
+
+    def _capped(self, params: PairParams) -> tuple[int, int]:
+        capped_events, capped_keys = self.con.execute(CAPPED_SQL, _sql_params(params)).fetchall()[0]
+        return int(capped_events), int(capped_keys)
+
+
+def _sql_params(params: PairParams) -> dict[str, float | int]:
+    return {"window": float(params.window), "k": int(params.max_neighbours)}
