@@ -10,7 +10,7 @@ import orjson
 import pyarrow as pa
 import pytest
 
-from floodwatch.detect.doxxing import DoxxingParams, detect_doxxing
+from floodwatch.detect.doxxing import DoxxingParams, authors_in, detect_doxxing
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.pipeline import ingest
 from floodwatch.schema import POST_SCHEMA, Finding
@@ -75,6 +75,23 @@ def test_exposure_aimed_at_someone_is_a_finding_without_raw_values() -> None:
     for raw in (ID_NUMBER, ID_NUMBER[:17], PHONE, PHONE[3:7] + PHONE[7:], "1949"):
         assert raw not in dumped
     assert "victim" in first.explanation and "mobile number" in first.explanation
+
+
+def test_a_stream_of_small_batches_finds_what_the_table_finds() -> None:
+    rows = [{"account_id": f"o{i}", "text": f"普通的帖子 {i}"} for i in range(7)]
+    rows.insert(2, {"post_id": "root", "account_id": "victim", "text": "今天心情不好"})
+    rows.append({"account_id": "a1", "reply_to": "root", "text": f"人肉到了：身份证{ID_NUMBER}"})
+    posts = table(rows)
+    whole = detect_doxxing(posts, hash_key=KEY)
+    streamed = detect_doxxing(
+        pa.RecordBatchReader.from_batches(posts.schema, posts.to_batches(max_chunksize=3)),
+        hash_key=KEY,
+        authors_of=authors_in(posts),
+    )
+    assert [f.to_dict() for f in streamed] == [f.to_dict() for f in whole]
+    assert whole[0].evidence["target"] == "victim"  # the reply was aimed through the lookup, in another batch
+    with pytest.raises(ValueError, match="authors_of"):
+        detect_doxxing(pa.RecordBatchReader.from_batches(posts.schema, posts.to_batches()), hash_key=KEY)
 
 
 def test_scores_rise_with_kinds_aim_and_spread() -> None:

@@ -146,12 +146,26 @@ def _candidate_hits(posts: pa.Table, kinds: Collection[str], digest: Callable[[s
     return hits
 
 
-def _resolve_replies(posts: pa.Table, hits: list[_Hit]) -> None:
-    """Aim replies at the replied-to post's author (when that post is in the table), before mentions."""
-    wanted = sorted({h.reply_to for h in hits if h.reply_to})
+# (platform, post_id) pairs -> a table of their posts' platform, post_id and account_id (those that exist).
+AuthorLookup = Callable[[list[tuple[str, str]]], pa.Table]
+
+
+def authors_in(posts: pa.Table) -> AuthorLookup:
+    """The author lookup over an in-memory posts table."""
+
+    def lookup(wanted: list[tuple[str, str]]) -> pa.Table:
+        ids = pa.array(sorted({post_id for _, post_id in wanted}), pa.string())
+        return posts.select(["platform", "post_id", "account_id"]).filter(pc.is_in(posts.column("post_id"), ids))
+
+    return lookup
+
+
+def _resolve_replies(authors_of: AuthorLookup, hits: list[_Hit]) -> None:
+    """Aim replies at the replied-to post's author (when that post is known), before mentions."""
+    wanted = sorted({(h.platform, h.reply_to) for h in hits if h.reply_to})
     if not wanted:
         return
-    parents = posts.filter(pc.is_in(posts.column("post_id"), pa.array(wanted, pa.string())))
+    parents = authors_of(wanted)
     author = {
         (p, i): a
         for p, i, a in zip(
@@ -217,10 +231,17 @@ def _explain(account: str, target: str | None, aimed: str | None, group: list[_H
 
 
 def detect_doxxing(
-    posts: pa.Table, params: DoxxingParams = DoxxingParams(), hash_key: bytes | None = None
+    posts: pa.Table | pa.RecordBatchReader,
+    params: DoxxingParams = DoxxingParams(),
+    hash_key: bytes | None = None,
+    authors_of: AuthorLookup | None = None,
 ) -> list[Finding]:
-    """`doxxing` findings for the posts (columns of the store's `posts` view), highest score first."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in posts.column_names]
+    """`doxxing` findings for the posts (columns of the store's `posts` view), highest score first.
+
+    `posts` may be a stream of batches, read once (only the posts with personal data are kept); replies are then
+    aimed through `authors_of`, which finds the replied-to posts' authors. For a table it defaults to a lookup in
+    the table itself."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in posts.schema.names]
     if missing:
         raise ValueError(f"the posts table lacks columns {missing}")
     unknown = set(params.kinds) - ALL
@@ -228,8 +249,13 @@ def detect_doxxing(
         raise ValueError(f"unknown PII kinds {sorted(unknown)}; known: {', '.join(KINDS)}")
     key, key_source = _key(hash_key)
     digest = value_hasher(key)
-    hits = _candidate_hits(posts, params.kinds, digest)
-    _resolve_replies(posts, hits)
+    if authors_of is None:
+        if isinstance(posts, pa.RecordBatchReader):
+            raise ValueError("a stream of posts needs `authors_of` to aim replies")
+        authors_of = authors_in(posts)
+    batches = posts if isinstance(posts, pa.RecordBatchReader) else posts.to_batches()
+    hits = [hit for batch in batches for hit in _candidate_hits(pa.Table.from_batches([batch]), params.kinds, digest)]
+    _resolve_replies(authors_of, hits)
     own = _own_values(hits, params.own_repeats)
     spread: dict[tuple[str, str], set[str]] = defaultdict(set)
     for h in hits:

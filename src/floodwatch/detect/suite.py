@@ -24,7 +24,7 @@ from floodwatch.detect.cascades import CascadeParams, rumor_cascade_findings
 from floodwatch.detect.claim_match import MatchParams, match_store, rumor_match_findings
 from floodwatch.detect.claims import ClaimStore
 from floodwatch.detect.coordination import CoordinationParams, CoordinationResult, detect_coordination
-from floodwatch.detect.doxxing import REQUIRED_COLUMNS, DoxxingParams, detect_doxxing
+from floodwatch.detect.doxxing import REQUIRED_COLUMNS, AuthorLookup, DoxxingParams, detect_doxxing
 from floodwatch.detect.pileon import PileOnParams, detect_pile_ons, hostility_scorer
 from floodwatch.detect.trends import TrendParams, detect_trends
 from floodwatch.engines.base import CoactionEngine
@@ -122,8 +122,22 @@ def run_suite(
         timed("pile_ons", lambda: detect_pile_ons(con, hostile, params.pile_ons, coordinated))
 
     if "doxxing" in wanted:
-        columns = ", ".join(REQUIRED_COLUMNS)
-        timed(
-            "doxxing", lambda: detect_doxxing(con.sql(f"SELECT {columns} FROM posts").to_arrow_table(), params.doxxing)
-        )
+        # Streamed in batches from a cursor of its own: only posts with personal data are kept in memory.
+        posts = con.cursor().sql(f"SELECT {', '.join(REQUIRED_COLUMNS)} FROM posts").to_arrow_reader()
+        timed("doxxing", lambda: detect_doxxing(posts, params.doxxing, authors_of=_store_authors(con)))
     return result
+
+
+def _store_authors(con: duckdb.DuckDBPyConnection) -> AuthorLookup:
+    """The doxxing detector's author lookup, as a query of the store."""
+
+    def lookup(wanted: list[tuple[str, str]]) -> pa.Table:
+        con.register("_wanted_posts", pa.table({"platform": [p for p, _ in wanted], "post_id": [i for _, i in wanted]}))
+        try:
+            return con.sql(
+                "SELECT platform, post_id, account_id FROM posts SEMI JOIN _wanted_posts USING (platform, post_id)"
+            ).to_arrow_table()
+        finally:
+            con.unregister("_wanted_posts")
+
+    return lookup
