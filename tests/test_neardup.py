@@ -239,6 +239,31 @@ def test_candidates_dedupe_pairs_and_count_colliding_bands() -> None:
     assert found == {(0, 1): 2, (2, 3): 1, (0, 2): 2, (1, 2): 1, (1, 3): 1}
 
 
+def test_slicing_the_candidates_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deduplicating and verifying the candidates a few at a time (as at millions of texts) gives the same
+    candidates and the same clusters as doing it all at once."""
+    rng = random.Random(4)
+    texts = []
+    for base in [*ZH_VARIANTS, *EN_VARIANTS, *UNRELATED] * 6:
+        chars = list(base)
+        for _ in range(rng.randint(0, 3)):
+            chars[rng.randrange(len(chars))] = rng.choice("的了是我你他好啊abc!")
+        texts.append("".join(chars))
+    params = NearDupParams()
+    keys = signatures(texts, params)  # only to get band keys of the same shape as the real ones
+    band_keys = np.ascontiguousarray(keys.reshape(len(texts), params.bands, params.rows)[:, :, 0].T)
+    whole_candidates = neardup._candidates(band_keys, params)
+    whole = near_duplicate_clusters(texts, params)
+    monkeypatch.setattr(neardup, "_DEDUPE_SLICE", 7)
+    monkeypatch.setattr(neardup, "_ROUND_SLICE", 5)
+    sliced_candidates = neardup._candidates(band_keys, params)
+    for a, b in zip(whole_candidates, sliced_candidates, strict=True):
+        assert a.tolist() == b.tolist()
+    assert len(whole_candidates[0]) > 7  # more than one slice really happened
+    assert near_duplicate_clusters(texts, params).tolist() == whole.tolist()
+    assert len(set(whole.tolist()) - {-1}) >= 2
+
+
 def test_screen_accepts_drops_and_defers() -> None:
     """Identical signatures are accepted, disjoint ones dropped after the first window, and agreement right at
     the threshold is left for the exact check."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -21,11 +23,31 @@ def connect(database: str = ":memory:") -> duckdb.DuckDBPyConnection:
     """
     con = duckdb.connect(database)
     con.execute("SET TimeZone = 'UTC'")
-    limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
     temp = os.environ.get(TEMP_DIRECTORY_ENV) or os.path.join(tempfile.gettempdir(), "floodwatch-duckdb")
-    con.execute(f"SET memory_limit = '{_literal(limit)}'")
+    con.execute(f"SET memory_limit = '{_literal(memory_limit())}'")
     con.execute(f"SET temp_directory = '{_literal(temp)}'")
     return con
+
+
+def memory_limit() -> str:
+    """DuckDB's memory limit: $FLOODWATCH_MEMORY_LIMIT or the default."""
+    return os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
+
+
+@contextmanager
+def memory_lent(con: duckdb.DuckDBPyConnection, keep: str = "1GB") -> Iterator[None]:
+    """DuckDB's memory limit lowered to `keep` while NumPy work of the same process needs the memory (DuckDB
+    moves its tables to the temporary directory and frees the rest), then set back to `memory_limit()`. So the
+    process's peak stays near one budget, not the sum of two."""
+    try:
+        con.execute(f"SET memory_limit = '{_literal(keep)}'")
+    except duckdb.Error:
+        yield  # DuckDB cannot let go of that much now: carry on with the limit it has
+        return
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{_literal(memory_limit())}'")
 
 
 def _literal(value: str) -> str:

@@ -27,6 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from floodwatch import duck
 from floodwatch.detect import neardup
 from floodwatch.detect.diversion import destinations_sql
 from floodwatch.engines.base import EVENT_SCHEMA
@@ -108,7 +109,8 @@ def _similar_text_events(con: duckdb.DuckDBPyConnection, params: EventParams) ->
     ).to_arrow_table()
     column = texts.column("norm").combine_chunks() if texts.num_rows else pa.array([], type=pa.string())
     del texts
-    clusters = neardup.near_duplicate_clusters(column, params.neardup)
+    with duck.memory_lent(con):
+        clusters = neardup.near_duplicate_clusters(column, params.neardup)
     con.register("text_clusters", pa.table({"norm": column, "cluster": pa.array(clusters.astype(np.int64))}))
     return f"""
         SELECT aid, 'similar_text' AS kind, 'n' || cluster::VARCHAR AS key, t, pid

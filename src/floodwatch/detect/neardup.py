@@ -61,6 +61,7 @@ import pyarrow.compute as pc
 
 __all__ = ["NearDupParams", "jaccard", "near_duplicate_clusters", "normalise", "signatures"]
 
+U16 = npt.NDArray[np.uint16]
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -77,6 +78,8 @@ _TILE_SHINGLES = 8_192  # shingles per [H, tile] MinHash tile: 96 x 8192 x 4 B =
 _PAIR_CHUNK = 262_144  # candidate pairs per signature-agreement chunk
 _EXACT_ELEMENTS = 8_000_000  # shingles gathered per exact-Jaccard chunk
 _EXACT_BATCH = 32_768  # pairs sent to the exact check between two updates of the components
+_DEDUPE_SLICE = 1 << 24  # sorted candidate codes deduplicated at a time
+_ROUND_SLICE = 1 << 23  # candidates screened at a time in a verification round
 _SIGMAS = 3.0  # agreement this many standard errors from the threshold decides a pair without the exact check
 _SIGMAS_EARLY = 3.5  # the same on a partial signature (several looks at one pair: a wider margin)
 _EMPTY = np.uint32(0xFFFFFFFF)  # signature value of a text with no shingle
@@ -532,8 +535,11 @@ def _join(label: I64, left: I64, right: I64) -> I64:
     return label
 
 
-def _candidates(keys: U32, params: NearDupParams, workers: int = 1) -> tuple[I64, I64, I64]:
-    """Every band's candidate pairs, deduplicated: left < right, and in how many bands the pair collided."""
+def _candidates(keys: U32, params: NearDupParams, workers: int = 1) -> tuple[U32, U32, U16]:
+    """Every band's candidate pairs, deduplicated: left < right, and in how many bands the pair collided.
+
+    Kept compact (4 + 4 + 2 bytes a pair), sorted in place and deduplicated in slices, since at millions of texts
+    the candidates are the largest arrays of the run."""
 
     def band_codes(band: int) -> U64:
         left, right = _band_pairs(*_band_buckets(keys[band]))
@@ -541,21 +547,33 @@ def _candidates(keys: U32, params: NearDupParams, workers: int = 1) -> tuple[I64
         return code
 
     codes = _each(band_codes, range(params.bands), workers)
-    code = np.sort(np.concatenate(codes)) if codes else np.zeros(0, np.uint64)
+    code = np.concatenate(codes) if codes else np.zeros(0, np.uint64)
     del codes
-    if not len(code):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    starts = np.flatnonzero(np.concatenate([[True], code[1:] != code[:-1]]))
-    hits = np.diff(np.append(starts, len(code)))
-    code = code[starts]
-    return (code >> np.uint64(32)).astype(np.int64), (code & np.uint64(0xFFFFFFFF)).astype(np.int64), hits
+    code.sort()
+    lefts: list[U32] = []
+    rights: list[U32] = []
+    hits: list[U16] = []
+    start = 0
+    while start < len(code):
+        # a slice ends where its last code's run ends, so no run is split between two slices
+        stop = min(start + _DEDUPE_SLICE, len(code))
+        stop = int(np.searchsorted(code, code[stop - 1], side="right"))
+        unique, counts = np.unique(code[start:stop], return_counts=True)
+        lefts.append((unique >> np.uint64(32)).astype(np.uint32))
+        rights.append((unique & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+        hits.append(counts.astype(np.uint16))
+        start = stop
+    del code
+    if not lefts:
+        return np.zeros(0, np.uint32), np.zeros(0, np.uint32), np.zeros(0, np.uint16)
+    return np.concatenate(lefts), np.concatenate(rights), np.concatenate(hits)
 
 
 def _components(
     texts: pa.LargeStringArray,
     lengths: I64,
     sig: U32,
-    candidates: tuple[I64, I64, I64],
+    candidates: tuple[U32, U32, U16],
     params: NearDupParams,
     workers: int = 1,
 ) -> I64:
@@ -573,21 +591,26 @@ def _components(
     cuts = sorted({max(1, math.ceil(e)) for e in expected} | {1}, reverse=True)
     done = np.zeros(len(left), dtype=bool)
     for cut in cuts:
-        todo = np.flatnonzero(~done & (hits >= cut))
-        done[todo] = True
-        todo = todo[label[left[todo]] != label[right[todo]]]
-        if not len(todo):
-            continue
-        accepted, unsure, agree = _screen(sig, left[todo], right[todo], params, workers)
-        label = _join(label, left[todo[accepted]], right[todo[accepted]])
-        unsure = todo[unsure[np.argsort(-agree, kind="stable")]]
-        for start, stop in _blocks(len(unsure), _EXACT_BATCH):
-            batch = unsure[start:stop]
-            batch = batch[label[left[batch]] != label[right[batch]]]
-            if len(batch):
-                exact = _exact_jaccards(texts, lengths, left[batch], right[batch], params)
-                ok = batch[exact >= params.threshold - 1e-12]
-                label = _join(label, left[ok], right[ok])
+        # Candidates in slices, so the round's working arrays stay small; the components do not depend on the
+        # order in which verified pairs are joined.
+        for lo, hi in _blocks(len(left), _ROUND_SLICE):
+            todo = lo + np.flatnonzero(~done[lo:hi] & (hits[lo:hi] >= cut))
+            done[todo] = True
+            a, b = left[todo].astype(np.int64), right[todo].astype(np.int64)
+            differ = label[a] != label[b]
+            a, b = a[differ], b[differ]
+            if not len(a):
+                continue
+            accepted, unsure, agree = _screen(sig, a, b, params, workers)
+            label = _join(label, a[accepted], b[accepted])
+            unsure = unsure[np.argsort(-agree, kind="stable")]
+            for start, stop in _blocks(len(unsure), _EXACT_BATCH):
+                batch = unsure[start:stop]
+                batch = batch[label[a[batch]] != label[b[batch]]]
+                if len(batch):
+                    exact = _exact_jaccards(texts, lengths, a[batch], b[batch], params)
+                    ok = batch[exact >= params.threshold - 1e-12]
+                    label = _join(label, a[ok], b[ok])
     return label
 
 
