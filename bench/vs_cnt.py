@@ -405,16 +405,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subset-budget", type=float, default=1800, help="CNT's seconds on the subset (default 1800)")
     parser.add_argument("--no-detect", action="store_true", help="skip floodwatch detect coordination")
     parser.add_argument(
+        "--kinds", default=",".join(KINDS), help=f"networks to compare, comma-separated (default {','.join(KINDS)})"
+    )
+    parser.add_argument(
+        "--results", default=NAME, help=f"results name: bench/results/NAME.json (default {NAME}; e.g. vs_cnt_10m)"
+    )
+    parser.add_argument(
         "--quiet-timeout", type=float, default=120, help="wait up to this long for a quiet machine before each step"
     )
     args = parser.parse_args(argv)
+    kinds = tuple(k.strip() for k in args.kinds.split(",") if k.strip())
+    if not kinds or set(kinds) - set(KINDS):
+        parser.error(f"--kinds: choose from {', '.join(KINDS)}")
 
     cnt_venv = ensure_cnt_venv()
     network_cmd = floodwatch_network_cmd()
     sim = simulated_data(args.posts, args.seed, cnt_csv=True)
     csv_path = sim / "posts.cnt.csv"
     sides, comparisons, extra = run_both(
-        csv_path, RUNS / "full", KINDS, args, args.cnt_budget, cnt_venv, network_cmd, not args.no_detect
+        csv_path, RUNS / "full", kinds, args, args.cnt_budget, cnt_venv, network_cmd, not args.no_detect
     )
     with open(csv_path, encoding="utf-8", newline="") as fh:
         posts = sum(1 for _ in csv.reader(fh)) - 1
@@ -422,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     subset: dict[str, Any] | None = None
     sub_sides: Sides = Sides()
     sub_comparisons: dict[str, Comparison] = {}
-    if sides.cnt["co_similar_tweet"].status != "ok" and args.subset_posts < posts:
+    if "co_similar_tweet" in kinds and sides.cnt["co_similar_tweet"].status != "ok" and args.subset_posts < posts:
         subset_path = RUNS / f"subset-{args.subset_posts}.cnt.csv"
         RUNS.mkdir(parents=True, exist_ok=True)
         n = subset_csv(csv_path, subset_path, args.subset_posts)
@@ -438,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
             "comparisons": {k: asdict(v) for k, v in sub_comparisons.items()},
         }
 
-    print_steps(sides, KINDS, f"{posts:,} posts, window {args.window} s, min weight {args.min_weight}")
+    print_steps(sides, kinds, f"{posts:,} posts, window {args.window} s, min weight {args.min_weight}")
     identical = print_comparisons(comparisons)
     if subset is not None:
         print_steps(sub_sides, ("co_similar_tweet",), f"co_similar_tweet on the first {subset['posts']:,} posts")
@@ -452,9 +461,9 @@ def main(argv: list[str] | None = None) -> int:
             f"({bug['edges_only_from_the_bug']:,} edges come from the bug alone)"
         )
 
-    cnt_total, fw_total, covered = totals(sides, KINDS)
+    cnt_total, fw_total, covered = totals(sides, kinds)
     ratio = cnt_total / fw_total if fw_total else float("nan")
-    missing = [k for k in KINDS if k not in covered]
+    missing = [k for k in kinds if k not in covered]
     scope = "preprocess/ingest + " + ", ".join(covered)
     speed = f"floodwatch {ratio:.1f}x faster" if ratio >= 1 else f"floodwatch {1 / ratio:.1f}x slower"
     summary = (
@@ -468,10 +477,17 @@ def main(argv: list[str] | None = None) -> int:
 
     fw_versions = package_versions(floodwatch_bin() / "python", ["floodwatch", "duckdb", "pyarrow", "regex"])
     cnt_versions = package_versions(cnt_venv / "bin" / "python", [CNT_PACKAGE, "regex"])
+    detect = sides.floodwatch.get("detect coordination")
+    detect_figures = None
+    if detect is not None:
+        peak = max(detect.peak_mb or 0.0, detect.peak_tree_mb or 0.0)
+        detect_figures = {"seconds": detect.seconds, "peak_mb": peak, "under_8_gb": peak < 8192}
+        summary += f"; detect coordination {detect.seconds:,.0f} s at peak {peak / 1024:.1f} GB"
     path = write_results(
-        NAME,
+        args.results,
         {
             "seed": args.seed,
+            "kinds": list(kinds),
             "posts": posts,
             "posts_requested": args.posts,
             "input": {"file": rel(csv_path), "bytes": csv_path.stat().st_size},
@@ -507,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
             "cnt_total_s": round(cnt_total, 2),
             "floodwatch_total_s": round(fw_total, 2),
             "identical": identical,
+            "detect_coordination": detect_figures,
             "summary": summary,
         },
     )
