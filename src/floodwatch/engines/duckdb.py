@@ -14,56 +14,57 @@ from floodwatch.engines.base import KEY_PAIR_SCHEMA, EventSource, PairParams, Pa
 
 ENGINE_EVENTS = "engine_events"  # the events being paired, a temporary table of the connection
 
-KEY_PAIRS_SQL = """
+# Keys shared by two or more accounts get a small integer id, so the sorts, the join and the aggregation below work
+# on integers rather than on (kind, key) strings; each event is numbered within its key and gets the number of the
+# last event it pairs with (`stop`), once, for both the pairs and the capped counts.
+KEYS_SQL = """
+CREATE OR REPLACE TEMP TABLE engine_keys AS
+SELECT kind, key, row_number() OVER () AS kid FROM engine_events GROUP BY kind, key HAVING count(DISTINCT aid) > 1
+"""
+
+SPANS_SQL = """
+CREATE OR REPLACE TEMP TABLE engine_spans AS
 WITH numbered AS (
-  SELECT aid, kind, key, t, pid,
-    row_number() OVER (PARTITION BY kind, key ORDER BY t, aid, pid) AS rn
-  FROM engine_events
-  WHERE (kind, key) IN (SELECT kind, key FROM engine_events GROUP BY ALL HAVING count(DISTINCT aid) > 1)
+  SELECT k.kid, e.aid, e.t, e.pid, row_number() OVER (PARTITION BY k.kid ORDER BY e.t, e.aid, e.pid) AS rn
+  FROM engine_events e JOIN engine_keys k USING (kind, key)
 ), reach AS (
-  SELECT *, max(rn) OVER (PARTITION BY kind, key ORDER BY t
-      RANGE BETWEEN CURRENT ROW AND $window FOLLOWING) AS last_rn
+  SELECT *, max(rn) OVER (PARTITION BY kid ORDER BY t RANGE BETWEEN CURRENT ROW AND $window FOLLOWING) AS last_rn
   FROM numbered
-), spans AS (
-  SELECT *, least(last_rn, rn + $k) AS stop, last_rn - rn > $k AS capped FROM reach
-), offsets AS (
-  SELECT aid, kind, key, t, pid, rn + unnest(range(1, stop - rn + 1)) AS other
-  FROM spans WHERE stop > rn
+)
+SELECT kid, aid, t, pid, rn, least(last_rn, rn + $k) AS stop, last_rn - rn > $k AS capped FROM reach
+"""
+
+KEY_PAIRS_SQL = """
+WITH offsets AS (
+  SELECT kid, aid, t, pid, rn + unnest(range(1, stop - rn + 1)) AS other FROM engine_spans WHERE stop > rn
 ), joined AS (
-  SELECT a.kind, a.key,
+  SELECT a.kid,
     least(a.aid, b.aid) AS aid_a, greatest(a.aid, b.aid) AS aid_b,
     a.t AS t1, b.t AS t2,
     CASE WHEN a.aid < b.aid THEN a.pid ELSE b.pid END AS pid_a,
     CASE WHEN a.aid < b.aid THEN b.pid ELSE a.pid END AS pid_b
-  FROM offsets a JOIN numbered b ON a.kind = b.kind AND a.key = b.key AND b.rn = a.other
+  FROM offsets a JOIN engine_spans b ON a.kid = b.kid AND b.rn = a.other
   WHERE a.aid <> b.aid
+), pairs AS (
+  SELECT aid_a, aid_b, kid,
+    count(*) AS co_actions,
+    min(t1) AS first_t,
+    max(t2) AS last_t,
+    min(t2 - t1) AS min_gap,
+    -- the closest co-action's posts; ties go to the smallest post ids, so every engine picks the same
+    arg_min(pid_a, (t2 - t1, pid_a, pid_b)) AS pid_a,
+    arg_min(pid_b, (t2 - t1, pid_a, pid_b)) AS pid_b,
+    list_sort(list(DISTINCT pid_a)) AS pids_a,
+    list_sort(list(DISTINCT pid_b)) AS pids_b
+  FROM joined
+  GROUP BY aid_a, aid_b, kid
 )
-SELECT aid_a, aid_b, kind, key,
-  count(*) AS co_actions,
-  min(t1) AS first_t,
-  max(t2) AS last_t,
-  min(t2 - t1) AS min_gap,
-  -- the closest co-action's posts; ties go to the smallest post ids, so every engine picks the same
-  arg_min(pid_a, (t2 - t1, pid_a, pid_b)) AS pid_a,
-  arg_min(pid_b, (t2 - t1, pid_a, pid_b)) AS pid_b,
-  list_sort(list(DISTINCT pid_a)) AS pids_a,
-  list_sort(list(DISTINCT pid_b)) AS pids_b
-FROM joined
-GROUP BY aid_a, aid_b, kind, key
+SELECT p.aid_a, p.aid_b, k.kind, k.key, p.co_actions, p.first_t, p.last_t, p.min_gap, p.pid_a, p.pid_b,
+  p.pids_a, p.pids_b
+FROM pairs p JOIN engine_keys k USING (kid)
 """
 
-CAPPED_SQL = """
-WITH numbered AS (
-  SELECT kind, key, t, row_number() OVER (PARTITION BY kind, key ORDER BY t, aid, pid) AS rn FROM engine_events
-  WHERE (kind, key) IN (SELECT kind, key FROM engine_events GROUP BY ALL HAVING count(DISTINCT aid) > 1)
-), reach AS (
-  SELECT kind, key, rn, max(rn) OVER (PARTITION BY kind, key ORDER BY t
-      RANGE BETWEEN CURRENT ROW AND $window FOLLOWING) AS last_rn
-  FROM numbered
-)
-SELECT count(*) FILTER (WHERE last_rn - rn > $k), count(DISTINCT (kind, key)) FILTER (WHERE last_rn - rn > $k)
-FROM reach
-"""
+CAPPED_SQL = "SELECT count(*) FILTER (WHERE capped), count(DISTINCT kid) FILTER (WHERE capped) FROM engine_spans"
 
 
 class DuckDBEngine:
@@ -80,10 +81,11 @@ class DuckDBEngine:
         finally:
             self.con.unregister("_engine_input")
         try:
-            table = self.con.sql(KEY_PAIRS_SQL, params=_sql_params(params)).to_arrow_table()
-            capped_events, capped_keys = self._capped(params)
+            self._spans(params)
+            table = self.con.sql(KEY_PAIRS_SQL).to_arrow_table()
+            capped_events, capped_keys = self._capped()
         finally:
-            self.con.execute(f"DROP TABLE IF EXISTS {ENGINE_EVENTS}")
+            self._drop()
         return PairResult(
             table.select(KEY_PAIR_SCHEMA.names).cast(KEY_PAIR_SCHEMA), int(capped_events), int(capped_keys)
         )
@@ -94,20 +96,22 @@ class DuckDBEngine:
         memory; DuckDB keeps within its memory limit and spills the rest. Returns (capped events, capped keys)."""
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ENGINE_EVENTS} AS {events_query}")
         try:
+            self._spans(params)
             columns = ", ".join(KEY_PAIR_SCHEMA.names)
-            self.con.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} AS SELECT {columns} FROM ({KEY_PAIRS_SQL}) LIMIT 0",
-                _sql_params(params),
-            )
-            self.con.execute(f"INSERT INTO {table} SELECT {columns} FROM ({KEY_PAIRS_SQL})", _sql_params(params))
-            return self._capped(params)
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT {columns} FROM ({KEY_PAIRS_SQL}) LIMIT 0")
+            self.con.execute(f"INSERT INTO {table} SELECT {columns} FROM ({KEY_PAIRS_SQL})")
+            return self._capped()
         finally:
-            self.con.execute(f"DROP TABLE IF EXISTS {ENGINE_EVENTS}")
+            self._drop()
 
-    def _capped(self, params: PairParams) -> tuple[int, int]:
-        capped_events, capped_keys = self.con.execute(CAPPED_SQL, _sql_params(params)).fetchall()[0]
+    def _spans(self, params: PairParams) -> None:
+        self.con.execute(KEYS_SQL)
+        self.con.execute(SPANS_SQL, {"window": float(params.window), "k": int(params.max_neighbours)})
+
+    def _capped(self) -> tuple[int, int]:
+        capped_events, capped_keys = self.con.execute(CAPPED_SQL).fetchall()[0]
         return int(capped_events), int(capped_keys)
 
-
-def _sql_params(params: PairParams) -> dict[str, float | int]:
-    return {"window": float(params.window), "k": int(params.max_neighbours)}
+    def _drop(self) -> None:
+        for table in (ENGINE_EVENTS, "engine_keys", "engine_spans"):
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
