@@ -53,15 +53,19 @@ WITH offsets AS (
     min(t2 - t1) AS min_gap,
     -- the closest co-action's posts; ties go to the smallest post ids, so every engine picks the same
     arg_min(pid_a, (t2 - t1, pid_a, pid_b)) AS pid_a,
-    arg_min(pid_b, (t2 - t1, pid_a, pid_b)) AS pid_b,
-    list_sort(list(DISTINCT pid_a)) AS pids_a,
-    list_sort(list(DISTINCT pid_b)) AS pids_b
+    arg_min(pid_b, (t2 - t1, pid_a, pid_b)) AS pid_b
   FROM joined
+  GROUP BY aid_a, aid_b, kid
+), several AS (
+  -- the posts behind each pair, as lists only where there is more than one co-action: most pairs of a long
+  -- window meet once, and their lists are their closest posts (building millions of one-element lists is slow)
+  SELECT aid_a, aid_b, kid, list_sort(list(DISTINCT pid_a)) AS pids_a, list_sort(list(DISTINCT pid_b)) AS pids_b
+  FROM joined SEMI JOIN (SELECT aid_a, aid_b, kid FROM pairs WHERE co_actions > 1) USING (aid_a, aid_b, kid)
   GROUP BY aid_a, aid_b, kid
 )
 SELECT p.aid_a, p.aid_b, k.kind, k.key, p.co_actions, p.first_t, p.last_t, p.min_gap, p.pid_a, p.pid_b,
-  p.pids_a, p.pids_b
-FROM pairs p JOIN engine_keys k USING (kid)
+  coalesce(s.pids_a, [p.pid_a]) AS pids_a, coalesce(s.pids_b, [p.pid_b]) AS pids_b
+FROM pairs p JOIN engine_keys k USING (kid) LEFT JOIN several s USING (aid_a, aid_b, kid)
 """
 
 CAPPED_SQL = "SELECT count(*) FILTER (WHERE capped), count(DISTINCT kid) FILTER (WHERE capped) FROM engine_spans"
