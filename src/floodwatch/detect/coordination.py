@@ -171,7 +171,20 @@ def _key_pairs(
 
 # Distinct co-acting moments of a pair: the posts of the less involved account that co-acted on any key. A repost
 # that also mentions its author is one moment, not two; the same tag pushed together in three waves is three.
-MOMENTS = "least(len(list_distinct(flatten(list(pids_a)))), len(list_distinct(flatten(list(pids_b)))))"
+def moments_sql(key_pairs: str) -> str:
+    """(aid_a, aid_b, moments) of each pair of a key-pairs relation: its distinct co-acting moments.
+
+    Computed with DISTINCT and counts, which DuckDB spills to disk, rather than by aggregating the post lists,
+    which it must hold in memory: at millions of pairs only the former stays within the memory limit."""
+    return f"""
+    SELECT aid_a, aid_b, least(count(*) FILTER (WHERE side = 0), count(*) FILTER (WHERE side = 1)) AS moments
+    FROM (
+      SELECT DISTINCT aid_a, aid_b, 0 AS side, pid FROM (SELECT aid_a, aid_b, unnest(pids_a) AS pid FROM {key_pairs})
+      UNION ALL
+      SELECT DISTINCT aid_a, aid_b, 1 AS side, pid FROM (SELECT aid_a, aid_b, unnest(pids_b) AS pid FROM {key_pairs})
+    )
+    GROUP BY aid_a, aid_b
+    """
 
 
 def _register(
@@ -230,22 +243,24 @@ def compute_pairs(
         _register(con, "null_events", _shuffled_events(con, params.seed + round_))
         _key_pairs(con, engine, "null_events", params, "null_pairs")
         con.execute(
-            f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, {MOMENTS} FROM null_pairs "
-            "SEMI JOIN key_pairs USING (aid_a, aid_b) GROUP BY aid_a, aid_b; DROP TABLE null_pairs; "
-            "DROP TABLE null_events"
+            f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, moments FROM "
+            f"({moments_sql('(SELECT * FROM null_pairs SEMI JOIN key_pairs USING (aid_a, aid_b))')}); "
+            "DROP TABLE null_pairs; DROP TABLE null_events"
         )
+    # Every pair gets the figures the edge test needs, from aggregates DuckDB can spill; the median gap and the
+    # kinds (aggregates held in memory) only for the pairs that pass.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE pair_stats AS
-        WITH per_pair AS (
-          SELECT aid_a, aid_b, {MOMENTS} AS n_keys, sum(co_actions) AS co_actions,
+        WITH moments AS ({moments_sql("key_pairs")}), per_pair AS (
+          SELECT aid_a, aid_b, any_value(m.moments) AS n_keys, sum(co_actions) AS co_actions,
             -- distinct moments, each weighed by the mean rarity of the keys the pair shared
-            {MOMENTS} * sum(idf * least(len(pids_a), len(pids_b))) / sum(least(len(pids_a), len(pids_b))) AS weight,
-            min(first_t) AS first_t, max(last_t) AS last_t, median(min_gap) AS median_gap,
-            string_agg(DISTINCT kind, ',' ORDER BY kind) AS kinds,
+            any_value(m.moments) * sum(idf * least(len(pids_a), len(pids_b))) / sum(least(len(pids_a), len(pids_b)))
+              AS weight,
+            min(first_t) AS first_t, max(last_t) AS last_t,
             bool_or(kind IN ('url', 'contact', 'same_text', 'similar_text')
                     AND key_accounts <= {params.rare_key_accounts}) AS rare_destination
-          FROM key_pairs JOIN key_idf USING (kind, key)
+          FROM key_pairs JOIN key_idf USING (kind, key) JOIN moments m USING (aid_a, aid_b)
           GROUP BY aid_a, aid_b
         ), chance AS (
           SELECT aid_a, aid_b, sum(n_keys) / {max(params.null_rounds, 1)} AS null_keys FROM null_keys GROUP BY ALL
@@ -263,13 +278,20 @@ def compute_pairs(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE edges AS
+        WITH kept AS (
+          SELECT * FROM pair_stats
+          WHERE n_keys >= {params.min_lift} * null_keys AND affinity >= {params.min_affinity}
+            AND (n_keys >= {params.min_keys} OR (affinity >= 0.5 AND rare_destination))
+        ), described AS (
+          SELECT aid_a, aid_b, median(min_gap) AS median_gap, string_agg(DISTINCT kind, ',' ORDER BY kind) AS kinds
+          FROM key_pairs SEMI JOIN kept USING (aid_a, aid_b)
+          GROUP BY aid_a, aid_b
+        )
         SELECT coalesce(p.aid_a, t.aid_a) AS aid_a, coalesce(p.aid_b, t.aid_b) AS aid_b,
           coalesce(p.weight, 0) + coalesce(t.similarity * t.shared_uses, 0) AS weight,
-          p.n_keys, p.null_keys, p.co_actions, p.first_t, p.last_t, p.median_gap,
-          p.kinds, p.affinity, t.similarity AS trace_similarity, t.shared_uses AS trace_uses
-        FROM (SELECT * FROM pair_stats
-              WHERE n_keys >= {params.min_lift} * null_keys AND affinity >= {params.min_affinity}
-                AND (n_keys >= {params.min_keys} OR (affinity >= 0.5 AND rare_destination))) p
+          p.n_keys, p.null_keys, p.co_actions, p.first_t, p.last_t, d.median_gap,
+          d.kinds, p.affinity, t.similarity AS trace_similarity, t.shared_uses AS trace_uses
+        FROM kept p LEFT JOIN described d USING (aid_a, aid_b)
         FULL OUTER JOIN trace_pairs t USING (aid_a, aid_b)
         """
     )

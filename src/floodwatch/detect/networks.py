@@ -5,7 +5,7 @@
 **floodwatch (the default).** The kind maps to a floodwatch co-action kind (co_tweet = same_text, co_retweet =
 repost, co_link = url, co_reply = reply, co_similar_tweet = similar_text, co_post = every post on one key) and
 the events go through the co-action engine, hot keys bounded by `max_neighbours`. An edge is an *undirected*
-account pair; its weight is the number of distinct co-acting posts of the less involved account (`MOMENTS` in
+account pair; its weight is the number of distinct co-acting posts of the less involved account (`moments_sql` in
 coordination.py): a burst of n × m co-actions between two accounts is min(n, m) moments, not n · m, and a pair
 that co-acted three times is 3 whichever account is asked. (Without the cap that is min(a -> b, b -> a) of the
 directed weights below, on floodwatch's events.) Same-text and link keys follow floodwatch's event rules
@@ -70,7 +70,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from floodwatch.detect.coordination import MOMENTS
+from floodwatch.detect.coordination import moments_sql
 from floodwatch.detect.events import EventParams, build_events, prepare_posts
 from floodwatch.engines.base import EVENT_SCHEMA, CoactionEngine, PairParams
 from floodwatch.engines.duckdb import DuckDBEngine
@@ -625,10 +625,10 @@ def _compute_floodwatch(
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE {NETWORK_TABLE} AS
-            WITH pairs AS (
-              SELECT aid_a, aid_b, {MOMENTS} AS weight, sum(co_actions) AS co_actions, count(*) AS keys,
+            WITH moments AS ({moments_sql("_network_key_pairs")}), pairs AS (
+              SELECT aid_a, aid_b, any_value(m.moments) AS weight, sum(co_actions) AS co_actions, count(*) AS keys,
                 min(first_t) AS first_t, max(last_t) AS last_t
-              FROM _network_key_pairs GROUP BY aid_a, aid_b
+              FROM _network_key_pairs JOIN moments m USING (aid_a, aid_b) GROUP BY aid_a, aid_b
             )
             SELECT a.platform AS platform_a, a.account_id AS account_a, b.platform AS platform_b,
               b.account_id AS account_b, p.weight, {sql_str(kind)} AS kinds, p.co_actions, p.keys,
