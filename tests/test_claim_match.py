@@ -193,6 +193,41 @@ def test_exact_rescoring_when_common_features_are_left_out() -> None:
     assert all(abs(best_a[k] - best_b[k]) < 1e-3 for k in shared)
 
 
+def test_claim_common_words_rare_in_the_stream_still_propose() -> None:
+    """A restatement whose only shared words are common among the claims ("下月", "转账", "5" in dozens of
+    made-up rules) reaches its claim once a background sample shows those words are rare in posts;
+    without a background they are pruned from the search and it does not."""
+    claim = "下月起所有手机转账都要收取5%手续费"
+    rules = ("冻结", "收税", "上报", "审核", "限额", "罚款")
+    cities = sim_texts.SLOTS_ZH["city"][:4]
+    # 12 rules share "下月" and "转账" with the claim: fewer than `candidates`, so the claim is among them
+    transfers = [f"下月起{t}微信转账超过50元要{r}" for t in cities[:2] for r in rules]
+    fares = [f"{t}公交车票价涨到5元，{r}" for t in cities for r in rules]  # "5" common among claims too
+    rng = random.Random(11)
+
+    def ordinary(n: int) -> list[str]:
+        templates = sim_texts.TEMPLATES_ZH
+        return [
+            rng.choice(templates).format(**{k: rng.choice(v) for k, v in sim_texts.SLOTS_ZH.items()}) for _ in range(n)
+        ]
+
+    others = transfers + fares + ordinary(400)  # each shared word in 12-24 of 437 claims
+    ids = ["c0"] + [f"k{i}" for i in range(len(others))]
+    background = ordinary(200)
+    low = {m: Thresholds(0.1, 0.99) for m in METHODS}
+    params = MatchParams(methods=("word",), thresholds=low, min_claim_df=3, max_claim_df=0.0, wide_claim_df=0.2)
+    query = posts(["转账收费新规下月实施，每笔扣5%"])
+
+    def best(background_posts: list[str]) -> str | None:
+        found = ClaimMatcher(ids, [claim, *others], background=background_posts, params=params).match_table(query)
+        rows = sorted(found.to_pylist(), key=lambda r: -r["score"])
+        return rows[0]["claim_id"] if rows else None
+
+    assert all("转账" not in t and "下月" not in t for t in background)
+    assert best(background) == "c0"
+    assert best([]) != "c0"
+
+
 def test_chunks_and_workers_do_not_change_the_result() -> None:
     texts = [r for c in sim_texts.CLAIMS for r in c.restatements] + ["unrelated post about lunch today"] * 5
     one = matcher().match_table(posts(texts))

@@ -16,6 +16,11 @@ Scores are cosines, computed as sparse dot products chunk by chunk of posts. Wit
 in more than `max_claim_df` of them (common n-grams such as "th" or "的") would make every post touch every claim;
 they are left out of the candidate search, the best `candidates` claims per post are then rescored with the full
 vectors, so the score is the exact cosine. Memory is bounded by the chunk size, whatever the number of posts.
+A feature common among claims but rare in the background sample of posts (at most `max_stream_df` of them) still
+proposes candidates, up to `wide_claim_df` of the claims: what a search costs is how many claims each post's
+features reach, and a word the stream seldom uses ("转账", "膨大剂") is seldom in a post, however many claims
+share it. Without it a restatement whose only shared words are such claim-common ones ("转账收费新规下月实施" for
+"下月起所有手机转账都要收取5%手续费" among claims full of "下月起" and "转账") never reaches its claim.
 
 Each method has two thresholds, as in Meedan Check: `suggest` (send to a reviewer) and `confirm` (auto-confirm).
 Posts shorter than a minimum (normalised characters, not counting spaces: `min_chars_cjk` for mostly-CJK text,
@@ -233,6 +238,8 @@ class MatchParams:
     chunk_posts: int = 4_096
     candidates: int = 16  # per post and method, rescored exactly when common features were left out
     max_claim_df: float = 0.002  # share of claims a feature may occur in and still propose candidates
+    wide_claim_df: float = 0.02  # ... or this share, when the feature is rare in the background posts:
+    max_stream_df: float = 0.001  # in at most this share of them (needs a background sample)
     min_claim_df: int = 64  # ... but never fewer claims than this
     candidate_floor: float = 0.05  # partial scores below this propose nothing
 
@@ -306,17 +313,22 @@ class ClaimMatcher:
         self.claim_urls = [_url_key(u) for u in (claim_urls or [None] * len(self.claim_ids))]
         normalised = [normalise(t) for t in claim_texts]
         background_norm = [normalise(t) for t in background]
-        cap = max(self.params.min_claim_df, int(self.params.max_claim_df * len(normalised)))
+        p = self.params
+        cap = max(p.min_claim_df, int(p.max_claim_df * len(normalised)))
+        wide_cap = max(cap, int(p.wide_claim_df * len(normalised)))
         self.indexes: dict[str, _MethodIndex] = {}
-        for method in self.params.methods:
+        for method in p.methods:
             rep = REPRESENTATIONS[method]()
             counts = rep.counts(normalised)
             df_claims = _document_frequency(counts)
-            df = df_claims + (_document_frequency(rep.counts(background_norm)) if background_norm else 0.0)
+            df_stream = _document_frequency(rep.counts(background_norm)) if background_norm else None
+            df = df_claims + (df_stream if df_stream is not None else 0.0)
             n = len(normalised) + len(background_norm)
             idf = (np.log((1.0 + n) / (1.0 + df)) + 1.0).astype(np.float32)
             claims = _tfidf(counts, idf)
             common = df_claims > cap
+            if df_stream is not None:  # claim-common but rare in posts: cheap to search, so searched
+                common &= (df_claims > wide_cap) | (df_stream > p.max_stream_df * len(background_norm))
             search = claims.copy()
             if common.any():
                 search.data[common[search.indices]] = 0.0
