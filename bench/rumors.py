@@ -8,8 +8,8 @@ the canonical posts and accounts the product sees, never dataset-specific fields
 totals, Twitter's retweet_count: they would leak the future into early scores).
 
 - Baseline: TfidfVectorizer(char 1-3-grams, sublinear tf, min_df 2) + LogisticRegression, source text only.
-- floodwatch: detect/rumor_model.py (source text, response text, author and propagation features, per-horizon
-  meta models), trained inside each fold only.
+- floodwatch: detect/rumor_model.py (source text, response text, author, author-profile kind and propagation
+  features, per-horizon meta models), trained inside each fold only.
 - CED: stratified 5-fold CV (seed 13): accuracy and per-class F1, at horizons 1 h, 6 h, 24 h and all; split into
   items with and without a repost file, with the rumor share of each group (the leak check: if "has reposts"
   told the label, those shares would differ), and items whose author is unknown (CED's `"user": "empty"`).
@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from floodwatch.detect.rumor_model import (
     DEFAULT_MODEL,
     HORIZONS_H,
+    INPUT_FEATURES,
     SourceInputs,
     extract_inputs,
     fit_rumor_model,
@@ -125,7 +126,7 @@ def ced(seed: int) -> tuple[dict[str, Any], dict[float | None, SourceInputs], np
     started = time.perf_counter()
     inputs = extract_inputs(posts, accounts, HORIZONS_H, (["weibo"] * len(mids), mids))
     log(f"  inputs for {len(HORIZONS_H)} horizons in {time.perf_counter() - started:.0f} s")
-    known_author = inputs[None].features[:, -1] > 0
+    known_author = inputs[None].features[:, INPUT_FEATURES.index("account_known")] > 0
     texts = _texts(inputs[None], posts)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
     base = np.zeros(len(y))

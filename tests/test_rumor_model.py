@@ -25,6 +25,8 @@ from floodwatch.detect.propagation import (
 )
 from floodwatch.detect.rumor_model import (
     DEFAULT_MODEL,
+    INPUT_FEATURES,
+    PROFILE_FEATURES,
     ModelFileError,
     RumorModel,
     extract_inputs,
@@ -146,6 +148,30 @@ def test_horizon_cut_drops_later_response_words() -> None:
     assert set(text_tokens("这是谣言")) <= set(inputs[None].response_docs[0])
     assert inputs[1.0].features[0, FEATURE["denial_share"]] == 0.0
     assert inputs[None].features[0, FEATURE["denial_share"]] == pytest.approx(0.5)
+
+
+def test_profile_kind_comes_from_the_account_extras() -> None:
+    """Weibo's verified_type and description (accounts.extras) become PROFILE_FEATURES; an author without a
+    record, without extras or with unreadable extras gets zeros (then the training mean, like other author
+    features)."""
+    kinds = {"media": (3, True), "personal": (0, True), "grassroots": (220, False), "plain": (-1, True)}
+    extras = {a: json.dumps({"verified_type": t, "description": d}) for a, (t, d) in kinds.items()}
+    extras |= {"broken": "{not json", "none": None}
+    rows = [post(f"p_{a}", a, T0, "明天停水") for a in [*extras, "stranger"]]
+    accounts = pa.Table.from_pylist(
+        [{"platform": "weibo", "account_id": a, "created_at": T0, "extras": e} for a, e in extras.items()],
+        schema=ACCOUNT_SCHEMA,
+    )
+    feats = extract_inputs(posts_table(rows), accounts, horizons_h=[None])[None].features
+    first = INPUT_FEATURES.index(PROFILE_FEATURES[0])
+    got = {r["account_id"]: feats[i, first:].tolist() for i, r in enumerate(rows)}
+    #                 personal, org, media, grassroots, has_description
+    assert got["media"] == [0, 1, 1, 0, 1]
+    assert got["personal"] == [1, 0, 0, 0, 1]
+    assert got["grassroots"] == [0, 0, 0, 1, 0]
+    assert got["plain"] == [0, 0, 0, 0, 1]
+    assert got["broken"] == got["none"] == got["stranger"] == [0, 0, 0, 0, 0]
+    assert feats[-1, INPUT_FEATURES.index("account_known")] == 0.0
 
 
 def test_trained_model_separates_unseen_synthetic_sources(trained: RumorModel) -> None:
