@@ -25,16 +25,9 @@ from floodwatch.api import Settings, create_app
 from floodwatch.commands.demo import demo_command
 from floodwatch.govern import tenants
 from floodwatch.govern.db import open_database, transaction
+from floodwatch.report.pdf import HEADLESS_FLAGS
 
 CHROMIUM = os.environ.get("FLOODWATCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 DEMO_POSTS, DEMO_SEED = 20_000, 3
 # who logs in: two reviewers (four eyes), an analyst who files the appeal, an admin, and the platform weibo
@@ -111,7 +104,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=list(HEADLESS_FLAGS))
         try:
             yield launched
         finally:

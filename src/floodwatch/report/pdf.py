@@ -13,13 +13,17 @@ import tempfile
 from pathlib import Path
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
-CHROMIUM_FLAGS = (
+# Headless Chromium that never reaches the network on its own (also what the browser tests launch).
+HEADLESS_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
+)
+CHROMIUM_FLAGS = (
+    *HEADLESS_FLAGS,
     "--no-pdf-header-footer",  # no date, file URL and page numbers stamped over the report's own header
 )
 TIMEOUT_SECONDS = 180.0
