@@ -119,9 +119,9 @@ def _similar_text_events(con: duckdb.DuckDBPyConnection, params: EventParams) ->
         """
 
 
-def create_events_table(con: duckdb.DuckDBPyConnection, params: EventParams, table: str = "events") -> int:
+def create_events_table(con: duckdb.DuckDBPyConnection, params: EventParams, table: str = "events") -> None:
     """Events of the chosen kinds from `post_ref` (see prepare_posts) into DuckDB table `table` (EVENT_SCHEMA
-    columns), kind by kind: they stay in DuckDB, within its memory limit, never all in Python. Returns the count."""
+    columns), kind by kind: they stay in DuckDB, within its memory limit, never all in Python."""
     unknown = sorted(set(params.kinds) - set(KINDS))
     if unknown:
         raise ValueError(f"unknown co-action kinds {unknown}; choose from {', '.join(KINDS)}")
@@ -134,7 +134,6 @@ def create_events_table(con: duckdb.DuckDBPyConnection, params: EventParams, tab
         finally:
             if kind == "similar_text":
                 con.unregister("text_clusters")
-    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
 def build_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> pa.Table:
