@@ -7,8 +7,10 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from floodwatch.detect.coordination import CoordinationParams, CoordinationResult, detect_coordination
+from floodwatch.detect.coordination import CoordinationParams, CoordinationResult, detect_coordination, is_group
 from floodwatch.detect.events import EventParams, build_events, prepare_posts
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.sim import SimulationConfig, simulate
@@ -209,3 +211,26 @@ def test_fans_of_the_same_accounts_are_not_alike_by_trace(tmp_path: Path) -> Non
             posts.append(post("x", f"fan{f}-{i}", f"fan{f}", i * 86400 + 3600 * (f + 1), repost_of=f"pop{i}"))
     store = store_with(tmp_path, posts)
     assert detect(store).clusters == []
+
+
+@pytest.mark.parametrize(
+    ("members", "internal_edges", "expected"),
+    [
+        (1503, 3502, False),  # W = 1 h on 1M simulated posts: a sparse web of chance meetings, 4.7 partners each
+        (7706, 12399, False),
+        (400, 1000, False),  # 5 partners each: too few for 400 accounts
+        (52, 308, True),  # the sparsest planted group of that run, density 0.23
+        (6, 10, True),
+        (1000, 6000, True),  # a large group the hot-key cap keeps from linking every pair, 12 partners each
+        (3, 2, False),  # a chain
+    ],
+)
+def test_only_densely_linked_communities_are_groups(members: int, internal_edges: int, expected: bool) -> None:
+    assert is_group(members, internal_edges, CoordinationParams()) is expected
+
+
+@given(st.integers(min_value=3, max_value=5000))
+def test_cliques_are_groups_and_trees_are_not(n: int) -> None:
+    params = CoordinationParams()
+    assert is_group(n, n * (n - 1) // 2, params)
+    assert not is_group(n, n - 1, params)

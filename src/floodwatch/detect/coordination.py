@@ -30,7 +30,7 @@ import leidenalg
 import pyarrow as pa
 
 from floodwatch.detect.events import KINDS, EventParams, create_events_table, prepare_posts
-from floodwatch.detect.explain import ClusterReport, explain_cluster
+from floodwatch.detect.explain import ClusterReport, cluster_scope, explain_cluster
 from floodwatch.engines.base import CoactionEngine, PairParams
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.schema import Finding, Subject
@@ -80,6 +80,11 @@ class CoordinationParams:
     trace_min_uses: int = 3
     trace_max_key_accounts: int = 500  # keys touched by more accounts do not propose trace pairs
     min_cluster_size: int = 3
+    # A group's members are linked densely; chance meetings over a long window link up as a sparse web of
+    # thousands of accounts. A cluster must link this share of its possible pairs, or (a large group, whose pairs
+    # the hot-key cap keeps from all linking) give each member `dense_degree` partners on average.
+    min_density: float = 0.05
+    dense_degree: float = 10.0
     resolution: float = 1.0
     seed: int = 7
     events: EventParams = field(default_factory=EventParams)
@@ -348,8 +353,9 @@ def _trace_pairs(con: duckdb.DuckDBPyConnection, params: CoordinationParams) -> 
 def cluster_accounts(run: CoordinationRun) -> list[list[int]]:
     """Leiden communities of the edge graph, largest first, that are groups rather than chance chains.
 
-    A community is kept when its 2-core has `min_cluster_size` members and more internal edges than members:
-    pairs that met by chance link up as trees and chains, accounts that act as one link up densely.
+    A community is kept when its 2-core has `min_cluster_size` members, more internal edges than members and a
+    mean degree of at least `min_density` of its other members (or `dense_degree`, whichever is less): pairs that
+    met by chance link up as trees, chains and sparse webs, accounts that act as one link up densely.
     """
     con, params = run.con, run.params
     rows = con.execute("SELECT aid_a, aid_b, weight FROM edges WHERE weight > 0").fetchall()
@@ -372,14 +378,19 @@ def cluster_accounts(run: CoordinationRun) -> list[list[int]]:
         # only the 2-core of the community is kept.
         sub = graph.subgraph(community)
         members = [community[i] for i, core in enumerate(sub.coreness()) if core >= 2]
-        if len(members) < params.min_cluster_size:
-            continue
-        internal = graph.subgraph(members).ecount()
-        if internal < len(members):
+        if not is_group(len(members), graph.subgraph(members).ecount(), params):
             continue
         clusters.append(sorted(vertices[i] for i in members))
     clusters.sort(key=lambda c: (-len(c), c[0]))
     return clusters
+
+
+def is_group(n_members: int, internal_edges: int, params: CoordinationParams) -> bool:
+    """Whether a community's core is linked densely enough to be a group (see `cluster_accounts`)."""
+    if n_members < params.min_cluster_size or internal_edges < n_members:
+        return False
+    mean_degree = 2 * internal_edges / n_members
+    return mean_degree >= min(params.dense_degree, params.min_density * (n_members - 1))
 
 
 def expand_clusters(
@@ -402,6 +413,9 @@ def expand_clusters(
     )
     con.register("_members", membership)
     try:
+        # Equality joins only: a join on `m.aid IN (p.aid_a, p.aid_b)` is a nested loop over key_pairs, which at
+        # 10M posts has hundreds of millions of rows. The pairs on owned keys are few; each is looked at from
+        # both ends.
         rows = con.execute(
             f"""
             WITH owned AS (
@@ -409,11 +423,14 @@ def expand_clusters(
               JOIN key_idf k USING (kind, key)
               GROUP BY m.cluster, e.kind, e.key, k.key_accounts
               HAVING count(DISTINCT e.aid) * 2 >= k.key_accounts
+            ), owned_pairs AS (
+              SELECT o.cluster, p.aid_a, p.aid_b, p.pids_a, p.pids_b FROM key_pairs p JOIN owned o USING (kind, key)
             ), links AS (
-              SELECT m.cluster, CASE WHEN m.aid = p.aid_a THEN p.aid_b ELSE p.aid_a END AS outsider, m.aid AS member,
-                CASE WHEN m.aid = p.aid_a THEN p.pids_b ELSE p.pids_a END AS outsider_posts
-              FROM key_pairs p JOIN _members m ON m.aid IN (p.aid_a, p.aid_b)
-              JOIN owned o ON o.cluster = m.cluster AND o.kind = p.kind AND o.key = p.key
+              SELECT p.cluster, p.aid_b AS outsider, p.aid_a AS member, p.pids_b AS outsider_posts
+              FROM owned_pairs p JOIN _members m ON m.aid = p.aid_a AND m.cluster = p.cluster
+              UNION ALL
+              SELECT p.cluster, p.aid_a, p.aid_b, p.pids_a
+              FROM owned_pairs p JOIN _members m ON m.aid = p.aid_b AND m.cluster = p.cluster
             )
             SELECT outsider, arg_max(cluster, n_posts) FROM (
               SELECT cluster, outsider, count(DISTINCT member) AS partners,
@@ -519,14 +536,15 @@ def detect_coordination(
         scored.append((cluster_score(len(members), int(internal[0]), float(internal[1] or 0.0)), members))
     scored.sort(key=lambda item: (-item[0], -len(item[1]), item[1][0]))
     names = dict(con.execute("SELECT aid, platform || '\x1f' || account_id FROM acct").fetchall()) if scored else {}
-    for number, (score, members) in enumerate(scored, start=1):
-        cluster_id = f"C{number:03d}"
-        reports.append(explain_cluster(con, cluster_id, members, score))
-        for aid, member_score in _member_scores(con, members, score).items():
-            platform, account_id = str(names[aid]).split("\x1f", 1)
-            rows.append(
-                {"platform": platform, "account_id": account_id, "cluster_id": cluster_id, "score": member_score}
-            )
+    with cluster_scope(con, [members for _, members in scored]):
+        for number, (score, members) in enumerate(scored, start=1):
+            cluster_id = f"C{number:03d}"
+            reports.append(explain_cluster(con, cluster_id, members, score))
+            for aid, member_score in _member_scores(con, members, score).items():
+                platform, account_id = str(names[aid]).split("\x1f", 1)
+                rows.append(
+                    {"platform": platform, "account_id": account_id, "cluster_id": cluster_id, "score": member_score}
+                )
     run.clusters = len(reports)
     accounts = pa.Table.from_pylist(rows, schema=ACCOUNTS_SCHEMA) if rows else ACCOUNTS_SCHEMA.empty_table()
     findings = [to_finding(r, params) for r in reports]

@@ -8,11 +8,14 @@ describe a group; they never decide membership (membership comes only from co-ac
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 SAMPLE_POSTS = 12
 TOP_KEYS = 5
@@ -55,10 +58,59 @@ def _hour_entropy(hours: list[int]) -> float:
     return round(-sum(c / total * math.log2(c / total) for c in counts), 2)
 
 
+SCOPE_TABLES = ("scope_pairs", "scope_events", "scope_posts", "scope_targets")
+
+
+@contextmanager
+def cluster_scope(con: duckdb.DuckDBPyConnection, clusters: list[list[int]]) -> Iterator[None]:
+    """Copy what the explanations read about cluster members into small tables, once: their key pairs within
+    their own cluster, their events and posts, and the posts they reposted or replied to together.
+
+    Each explanation then reads these rather than key_pairs, events and post_ref, which at 10M posts hold
+    hundreds of millions of rows: one scan each for all clusters instead of several per cluster.
+    """
+    members = pa.table(
+        {
+            "aid": pa.array([a for c in clusters for a in c], type=pa.int64()),
+            "cluster": pa.array([i for i, c in enumerate(clusters) for _ in c], type=pa.int64()),
+        }
+    )
+    con.register("_scope_members", members)
+    try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE scope_pairs AS
+            SELECT p.aid_a, p.aid_b, p.kind, p.key, p.co_actions, p.first_t, p.last_t, p.min_gap, p.pid_a, p.pid_b
+            FROM key_pairs p JOIN _scope_members a ON a.aid = p.aid_a
+            JOIN _scope_members b ON b.aid = p.aid_b AND b.cluster = a.cluster
+            """
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE scope_events AS "
+            "SELECT kind, key, aid FROM events WHERE aid IN (SELECT aid FROM _scope_members)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE scope_posts AS "
+            "SELECT * FROM post_ref WHERE aid IN (SELECT aid FROM _scope_members)"
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE scope_targets AS
+            SELECT platform || ':' || post_id AS key, text, platform, post_id, account_id FROM post_ref
+            WHERE platform || ':' || post_id IN (SELECT key FROM scope_pairs WHERE kind IN ('repost', 'reply'))
+            """
+        )
+        yield
+    finally:
+        con.unregister("_scope_members")
+        for table in SCOPE_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def member_traits(con: duckdb.DuckDBPyConnection, aids: list[int]) -> list[dict[str, Any]]:
     rows = con.execute(
         """
-        WITH p AS (SELECT * FROM post_ref WHERE aid IN (SELECT unnest($1)))
+        WITH p AS (SELECT * FROM scope_posts WHERE aid IN (SELECT unnest($1)))
         SELECT a.aid, a.platform, a.account_id, count(*) AS posts,
           min(p.t) AS first_t, max(p.t) AS last_t,
           avg((p.reply_to IS NOT NULL)::INT) AS reply_share,
@@ -112,13 +164,13 @@ def _top_keys(con: duckdb.DuckDBPyConnection, aids: list[int]) -> dict[str, list
     rows = con.execute(
         """
         WITH inside AS (
-          SELECT * FROM key_pairs WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))
+          SELECT * FROM scope_pairs WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))
         ), per_key AS (
           SELECT kind, key, sum(co_actions) AS co_actions, count(*) AS pairs, min(first_t) AS first_t,
             max(last_t) AS last_t, arg_min(pid_a, min_gap) AS pid
           FROM inside GROUP BY kind, key
         ), members AS (
-          SELECT kind, key, count(DISTINCT aid) AS accounts, count(*) AS posts FROM events
+          SELECT kind, key, count(DISTINCT aid) AS accounts, count(*) AS posts FROM scope_events
           WHERE aid IN (SELECT unnest($1)) GROUP BY kind, key
         )
         SELECT k.kind, k.key, m.accounts, m.posts, k.co_actions, k.first_t, k.last_t,
@@ -126,8 +178,8 @@ def _top_keys(con: duckdb.DuckDBPyConnection, aids: list[int]) -> dict[str, list
           coalesce(tp.text, p.text), coalesce(tp.platform, p.platform), coalesce(tp.post_id, p.post_id),
           tp.account_id AS target_account,
           row_number() OVER (PARTITION BY k.kind ORDER BY m.accounts DESC, k.co_actions DESC, k.key) AS rank
-        FROM per_key k JOIN members m USING (kind, key) JOIN post_ref p ON p.pid = k.pid
-        LEFT JOIN post_ref tp ON k.kind IN ('repost', 'reply') AND tp.platform || ':' || tp.post_id = k.key
+        FROM per_key k JOIN members m USING (kind, key) JOIN scope_posts p ON p.pid = k.pid
+        LEFT JOIN scope_targets tp ON k.kind IN ('repost', 'reply') AND tp.key = k.key
         QUALIFY rank <= $2
         ORDER BY k.kind, rank
         """,
@@ -154,13 +206,13 @@ def _sample_posts(con: duckdb.DuckDBPyConnection, aids: list[int]) -> list[dict[
     rows = con.execute(
         """
         WITH closest AS (
-          SELECT pid_a, pid_b, min_gap, kind FROM key_pairs
+          SELECT pid_a, pid_b, min_gap, kind FROM scope_pairs
           WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))
           ORDER BY min_gap, pid_a, pid_b LIMIT $2
         ), pids AS (SELECT pid_a AS pid, kind FROM closest UNION SELECT pid_b, kind FROM closest)
         SELECT p.platform, p.post_id, p.account_id, p.created_at, p.text, p.repost_of, p.reply_to,
           string_agg(DISTINCT kind, ',')
-        FROM pids JOIN post_ref p USING (pid)
+        FROM pids JOIN scope_posts p USING (pid)
         GROUP BY ALL ORDER BY p.created_at, p.platform, p.post_id LIMIT $2
         """,
         [aids, SAMPLE_POSTS],
@@ -261,17 +313,18 @@ def _sentence(
 
 
 def explain_cluster(con: duckdb.DuckDBPyConnection, cluster_id: str, aids: list[int], score: float) -> ClusterReport:
+    """The report of one cluster; call inside `cluster_scope` of all the clusters being explained."""
     members = member_traits(con, aids)
     top = _top_keys(con, aids)
     edges, edge_gaps, edge_count = _edges(con, aids)
     span = con.execute(
         """
-        SELECT min(first_t), max(last_t), sum(co_actions), list(min_gap) FROM key_pairs
+        SELECT min(first_t), max(last_t), sum(co_actions), list(min_gap) FROM scope_pairs
         WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))
         """,
         [aids],
     ).fetchall()[0]
-    times = con.execute("SELECT min(t), max(t) FROM post_ref WHERE aid IN (SELECT unnest($1))", [aids]).fetchall()[0]
+    times = con.execute("SELECT min(t), max(t) FROM scope_posts WHERE aid IN (SELECT unnest($1))", [aids]).fetchall()[0]
     start = _ts(span[0] if span[0] is not None else times[0])
     end = _ts(span[1] if span[1] is not None else times[1])
     gaps = _quantiles([float(g) for g in (span[3] or [])])
