@@ -6,6 +6,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from floodwatch import duck
 from floodwatch.engines.base import EVENT_SCHEMA, PairParams
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.engines.reference import ReferenceEngine
@@ -42,6 +43,25 @@ def test_duckdb_engine_equals_reference(rows: list[tuple[int, str, str, float]],
     slow = ReferenceEngine().key_pairs(table, params)
     assert pairs(fast.key_pairs) == pairs(slow.key_pairs)
     assert (fast.capped_events, fast.capped_keys) == (slow.capped_events, slow.capped_keys)
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=event_rows, k=st.sampled_from([1, 50]))
+def test_pairs_into_a_table_in_place_and_through_arrow_agree(rows: list[tuple[int, str, str, float]], k: int) -> None:
+    """Every engine appends to a table of the caller's connection: the DuckDB engine in place on its own
+    connection, the others (and DuckDB on another connection) through Arrow; two runs append, as the detector's
+    common-key and rare-key passes do."""
+    params = PairParams(window=30.0, max_neighbours=k)
+    con = duck.connect()
+    con.register("_rows", events(rows))
+    con.execute("CREATE TABLE ev AS SELECT * FROM _rows")
+    engines = {"in_place": DuckDBEngine(con), "other_con": DuckDBEngine(), "reference": ReferenceEngine()}
+    tables = {}
+    for name, engine in engines.items():
+        capped = [engine.key_pairs_into(con, f"SELECT * FROM ev WHERE key {op} 'k1'", params, name) for op in "=<>"]
+        tables[name] = (pairs(con.table(name).to_arrow_table()), capped)
+    assert tables["in_place"] == tables["other_con"] == tables["reference"]
+    assert tables["in_place"][0] == pairs(ReferenceEngine().key_pairs(events(rows), params).key_pairs)
 
 
 def test_window_boundary_is_inclusive() -> None:

@@ -32,7 +32,6 @@ import pyarrow as pa
 from floodwatch.detect.events import KINDS, EventParams, create_events_table, prepare_posts
 from floodwatch.detect.explain import ClusterReport, cluster_scope, explain_cluster
 from floodwatch.engines.base import CoactionEngine, PairParams
-from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.schema import Finding, Subject
 
 DETECTOR = "coordination"
@@ -149,7 +148,7 @@ def _key_pairs(
 
     The DuckDB engine on this connection pairs in place: events and pairs never leave the database, so a large
     run stays within DuckDB's memory limit. Another engine (Spark) gets each selection as a stream of batches and
-    its pairs are copied in."""
+    its pairs are copied in (`engines.base.PairsThroughArrow`)."""
 
     def selection(rare: bool) -> str:
         return (
@@ -162,13 +161,7 @@ def _key_pairs(
     for rare in (False, True):
         window = max(params.window, params.rare_window) if rare else params.window
         pair_params = PairParams(window, params.max_neighbours)
-        if isinstance(engine, DuckDBEngine) and engine.con is con:
-            events, keys = engine.key_pairs_into(selection(rare), pair_params, into)
-        else:
-            # a cursor of its own, so the engine can use `con` while this stream is read
-            result = engine.key_pairs(con.cursor().sql(selection(rare)).to_arrow_reader(), pair_params)
-            _register(con, into, result.key_pairs, append=rare)
-            events, keys = result.capped_events, result.capped_keys
+        events, keys = engine.key_pairs_into(con, selection(rare), pair_params, into)
         capped[0] += events
         capped[1] += keys
     return capped[0], capped[1]

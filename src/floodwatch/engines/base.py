@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, TypeAlias
 
+import duckdb
 import pyarrow as pa
 
 # events: platform-independent integer account ids (`aid`), the kind and key, the time in epoch seconds,
@@ -73,3 +74,41 @@ class CoactionEngine(Protocol):
     def key_pairs(self, events: EventSource, params: PairParams) -> PairResult:
         """Co-acting pairs per key from EVENT_SCHEMA events."""
         ...
+
+    def key_pairs_into(
+        self, con: duckdb.DuckDBPyConnection, events_query: str, params: PairParams, table: str
+    ) -> tuple[int, int]:
+        """`key_pairs` of the events a query of `con` selects, appended to table `table` of `con` (created with
+        KEY_PAIR_SCHEMA's columns if missing). Returns (capped events, capped keys)."""
+        ...
+
+
+def create_key_pair_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Table `table` of `con` with KEY_PAIR_SCHEMA's columns, unless it exists. A plain (not TEMP) table of the
+    database, so that cursors streaming from it can see it."""
+    con.register("_key_pair_schema", KEY_PAIR_SCHEMA.empty_table())
+    try:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM _key_pair_schema")
+    finally:
+        con.unregister("_key_pair_schema")
+
+
+class PairsThroughArrow:
+    """`key_pairs_into` for an engine that computes outside `con`: the events go out as a stream of batches, the
+    pairs come back as Arrow and are appended."""
+
+    def key_pairs(self, events: EventSource, params: PairParams) -> PairResult:
+        raise NotImplementedError
+
+    def key_pairs_into(
+        self, con: duckdb.DuckDBPyConnection, events_query: str, params: PairParams, table: str
+    ) -> tuple[int, int]:
+        # a cursor of its own, so the engine can use `con` while this stream is read
+        result = self.key_pairs(con.cursor().sql(events_query).to_arrow_reader(), params)
+        create_key_pair_table(con, table)
+        con.register("_key_pairs_arrow", result.key_pairs)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT * FROM _key_pairs_arrow")
+        finally:
+            con.unregister("_key_pairs_arrow")
+        return result.capped_events, result.capped_keys

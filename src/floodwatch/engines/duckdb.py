@@ -10,7 +10,14 @@ from __future__ import annotations
 import duckdb
 
 from floodwatch import duck
-from floodwatch.engines.base import KEY_PAIR_SCHEMA, EventSource, PairParams, PairResult
+from floodwatch.engines.base import (
+    KEY_PAIR_SCHEMA,
+    EventSource,
+    PairParams,
+    PairResult,
+    PairsThroughArrow,
+    create_key_pair_table,
+)
 
 ENGINE_EVENTS = "engine_events"  # the events being paired, a temporary table of the connection
 
@@ -71,7 +78,7 @@ FROM pairs p JOIN engine_keys k USING (kid) LEFT JOIN several s USING (aid_a, ai
 CAPPED_SQL = "SELECT count(*) FILTER (WHERE capped), count(DISTINCT kid) FILTER (WHERE capped) FROM engine_spans"
 
 
-class DuckDBEngine:
+class DuckDBEngine(PairsThroughArrow):
     name = "duckdb"
 
     def __init__(self, con: duckdb.DuckDBPyConnection | None = None) -> None:
@@ -94,15 +101,18 @@ class DuckDBEngine:
             table.select(KEY_PAIR_SCHEMA.names).cast(KEY_PAIR_SCHEMA), int(capped_events), int(capped_keys)
         )
 
-    def key_pairs_into(self, events_query: str, params: PairParams, table: str) -> tuple[int, int]:
-        """`key_pairs` without leaving the database: the events a query of this connection selects in, rows
-        appended to `table` (KEY_PAIR_SCHEMA columns, created if missing) out, so neither is ever held in Python
-        memory; DuckDB keeps within its memory limit and spills the rest. Returns (capped events, capped keys)."""
+    def key_pairs_into(
+        self, con: duckdb.DuckDBPyConnection, events_query: str, params: PairParams, table: str
+    ) -> tuple[int, int]:
+        """On this engine's own connection, without leaving the database: neither the events nor the pairs are
+        ever held in Python memory; DuckDB keeps within its memory limit and spills the rest."""
+        if con is not self.con:
+            return super().key_pairs_into(con, events_query, params, table)
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {ENGINE_EVENTS} AS {events_query}")
         try:
             self._spans(params)
+            create_key_pair_table(self.con, table)
             columns = ", ".join(KEY_PAIR_SCHEMA.names)
-            self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT {columns} FROM ({KEY_PAIRS_SQL}) LIMIT 0")
             self.con.execute(f"INSERT INTO {table} SELECT {columns} FROM ({KEY_PAIRS_SQL})")
             return self._capped()
         finally:

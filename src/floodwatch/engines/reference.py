@@ -7,10 +7,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from floodwatch.engines.base import KEY_PAIR_SCHEMA, EventSource, PairParams, PairResult
+from floodwatch.engines.base import KEY_PAIR_SCHEMA, EventSource, PairParams, PairResult, PairsThroughArrow
 
 
-class ReferenceEngine:
+class ReferenceEngine(PairsThroughArrow):
     name = "reference"
 
     def key_pairs(self, events: EventSource, params: PairParams) -> PairResult:

@@ -31,7 +31,14 @@ import pyarrow as pa
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
-from floodwatch.engines.base import EVENT_SCHEMA, KEY_PAIR_SCHEMA, EventSource, PairParams, PairResult
+from floodwatch.engines.base import (
+    EVENT_SCHEMA,
+    KEY_PAIR_SCHEMA,
+    EventSource,
+    PairParams,
+    PairResult,
+    PairsThroughArrow,
+)
 
 KEY = ["kind", "key"]
 DEFAULT_BUCKET_SECONDS = 3600.0
@@ -238,7 +245,7 @@ def capped_counts(spans: DataFrame) -> tuple[int, int]:
     return int(row["events"]), int(row["keys"])
 
 
-class SparkEngine:
+class SparkEngine(PairsThroughArrow):
     name = "spark"
 
     def __init__(self, spark: SparkSession, bucket_seconds: float = DEFAULT_BUCKET_SECONDS) -> None:
