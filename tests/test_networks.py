@@ -30,6 +30,7 @@ from floodwatch.detect.networks import (
     NetworkParams,
     NetworkRun,
     cnt_preprocess,
+    cnt_token_sets,
     cnt_tokens,
     compute_network,
     network_edges,
@@ -235,6 +236,15 @@ def test_cnt_text_functions_match_cnt() -> None:
         assert cnt_preprocess(text) == preprocessed, text
         if HAS_REGEX:
             assert cnt_tokens(text) == tokens, text
+
+
+@pytest.mark.skipif(not HAS_REGEX, reason="CNT's tokenizer needs the `regex` package")
+def test_token_sets_on_worker_processes_equal_one_process() -> None:
+    texts: list[str | None] = ["can't stop, won't stop!", "你好，世界！ 3.14 U.S.A.", None, "", "＠user ｈｉ @user"]
+    texts += [f"post {i} #tag{i % 3} @someone{i} ok" for i in range(20)]
+    serial = [cnt_tokens(t) for t in texts]
+    assert cnt_token_sets(texts, workers=2, chunk=4) == serial
+    assert cnt_token_sets(texts, workers=1) == serial
 
 
 def test_compat_needs_one_platform(tmp_path: Path) -> None:

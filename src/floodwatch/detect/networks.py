@@ -60,9 +60,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import importlib
+import multiprocessing
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -218,28 +220,43 @@ def cnt_tokens(text: str | None) -> list[str]:
     return _cnt_tokenizer()(text or "")
 
 
-def _register_udfs(con: duckdb.DuckDBPyConnection, tokens: bool) -> None:
-    """cnt_text(VARCHAR) and, if asked, cnt_tokens(VARCHAR): CNT's Python text functions as vectorised UDFs."""
+def _tokenize_chunk(texts: list[str | None]) -> list[list[str]]:
+    tokenize = _cnt_tokenizer()
+    return [tokenize(t or "") for t in texts]
+
+
+TOKENIZE_CHUNK = 20_000
+
+
+def cnt_token_sets(texts: list[str | None], workers: int, chunk: int = TOKENIZE_CHUNK) -> list[list[str]]:
+    """`cnt_tokens` of every text, on `workers` processes: CNT's Unicode word-boundary tokenizer is pure Python
+    and most of co_similar_tweet's time, and each text is independent of the others."""
+    chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
+    if workers <= 1 or len(chunks) <= 1:
+        return [tokens for chunk in chunks for tokens in _tokenize_chunk(chunk)]
+    # spawn, not fork: the parent runs DuckDB's threads, and a forked child could inherit a lock one of them held
+    with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("spawn")) as pool:
+        return [tokens for part in pool.map(_tokenize_chunk, chunks) for tokens in part]
+
+
+def _register_cnt_text(con: duckdb.DuckDBPyConnection) -> None:
+    """cnt_text(VARCHAR): CNT's Python text preprocessing as a vectorised UDF."""
     from duckdb import sqltypes
     from duckdb.func import FunctionNullHandling, PythonUDFType
 
     def text_udf(values: pa.Array) -> pa.Array:
         return pa.array([cnt_preprocess(v) for v in values.to_pylist()], pa.string())
 
-    udfs: list[tuple[str, Callable[[pa.Array], pa.Array], Any]] = [("cnt_text", text_udf, sqltypes.VARCHAR)]
-    if tokens:
-        tokenize = _cnt_tokenizer()
-
-        def tokens_udf(values: pa.Array) -> pa.Array:
-            return pa.array([tokenize(v or "") for v in values.to_pylist()], pa.list_(pa.string()))
-
-        udfs.append(("cnt_tokens", tokens_udf, duckdb.list_type(sqltypes.VARCHAR)))
-    for name, fn, returns in udfs:
-        with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
-            con.remove_function(name)  # registered by an earlier network on this connection
-        con.create_function(
-            name, fn, [sqltypes.VARCHAR], returns, type=PythonUDFType.ARROW, null_handling=FunctionNullHandling.SPECIAL
-        )
+    with contextlib.suppress(duckdb.InvalidInputException, duckdb.CatalogException):
+        con.remove_function("cnt_text")  # registered by an earlier network on this connection
+    con.create_function(
+        "cnt_text",
+        text_udf,
+        [sqltypes.VARCHAR],
+        sqltypes.VARCHAR,
+        type=PythonUDFType.ARROW,
+        null_handling=FunctionNullHandling.SPECIAL,
+    )
 
 
 # --- the original CNT fields ------------------------------------------------------------------------------------
@@ -504,10 +521,18 @@ def _compat_similar_events(con: duckdb.DuckDBPyConnection, params: NetworkParams
     """Temp tables cnt_events (one row per message and prefix token) and cnt_similar_pairs (verified pairs)."""
     threshold = params.similarity_threshold or CNT_SIMILARITY_THRESHOLD
     sql_params = {"window": _window_us(params.window), "threshold": threshold, "min_tokens": int(params.min_tokens)}
+    texts = con.sql("SELECT DISTINCT text_cnt FROM cnt_posts WHERE repost_of IS NULL").fetchall()
+    plain = [t for (t,) in texts]
+    del texts
+    workers = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    tokens = pa.array(cnt_token_sets(plain, workers), pa.list_(pa.string()))
+    con.register("_sim_text", pa.table({"text_cnt": pa.array(plain, pa.string()), "tokens": tokens}))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE sim_text AS SELECT * FROM _sim_text")
+    finally:
+        con.unregister("_sim_text")
+    del plain, tokens
     for statement in (
-        """CREATE OR REPLACE TEMP TABLE sim_text AS
-        SELECT text_cnt, cnt_tokens(text_cnt) AS tokens
-        FROM (SELECT DISTINCT text_cnt FROM cnt_posts WHERE repost_of IS NULL)""",
         """CREATE OR REPLACE TEMP TABLE sim_sets AS
         SELECT tokens, row_number() OVER () AS sid, len(tokens) AS n
         FROM (SELECT DISTINCT tokens FROM sim_text WHERE len(tokens) >= $min_tokens)""",
@@ -567,7 +592,7 @@ def _compute_compat(
 ) -> None:
     kind = params.kind
     raw_fields = kind in ("co_tweet", "co_link", "co_similar_tweet")
-    _register_udfs(con, tokens=kind == "co_similar_tweet")
+    _register_cnt_text(con)
     _compat_posts(con, store, params.platform, run, raw_fields)
     sql_params: dict[str, Any] = {"window": _window_us(params.window), "min_weight": int(params.min_weight)}
     if kind == "co_similar_tweet":
