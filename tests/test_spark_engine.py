@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 import typer
@@ -164,6 +165,30 @@ def _compare_every_kind(spark: SparkSession, table: pa.Table, windows: tuple[flo
             paired |= {kind} if rows_of(slow.key_pairs, kind) else set()
         assert (fast.capped_events, fast.capped_keys) == (slow.capped_events, slow.capped_keys)
     return paired
+
+
+def test_pairs_into_a_table_through_parquet_and_through_arrow(spark: SparkSession, tmp_path: Path) -> None:
+    """`detect coordination`'s path: the events a query selects, pairs appended to a table of the connection.
+    Through the exchange folder's Parquet files, through Arrow (no exchange folder), and in DuckDB in place, the
+    tables are the same; an empty selection appends nothing and runs no Spark job."""
+    rng_rows = [(i % 7, "url", f"k{i % 5}", float((i * 37) % 400)) for i in range(300)]
+    con = duckdb.connect()
+    con.register("_rows", events(rng_rows))
+    con.execute("CREATE TABLE ev AS SELECT * FROM _rows")
+    params = PairParams(window=60.0, max_neighbours=3)
+    through_parquet = SparkEngine(spark, exchange_dir=tmp_path / "exchange")
+    through_arrow = SparkEngine(spark)
+    through_arrow.exchange_dir = None
+    engines = {"duck": DuckDBEngine(con), "parquet": through_parquet, "arrow": through_arrow}
+    found = {}
+    for name, engine in engines.items():
+        capped = [engine.key_pairs_into(con, f"SELECT * FROM ev WHERE key {op} 'k2'", params, name) for op in "<>="]
+        found[name] = (rows_of(con.table(name).to_arrow_table()), capped)
+    assert found["parquet"] == found["duck"] == found["arrow"]
+    assert found["duck"][0] and found["duck"][1][0][0] > 0  # pairs, and hot keys capped
+    assert through_parquet.key_pairs_into(con, "SELECT * FROM ev WHERE false", params, "none") == (0, 0)
+    assert con.execute("SELECT count(*) FROM none").fetchall() == [(0,)]
+    assert list((tmp_path / "exchange").iterdir()) == []  # each call's files are removed
 
 
 @pytest.fixture(scope="module")

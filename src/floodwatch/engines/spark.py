@@ -23,10 +23,14 @@ docs/scaling.md has the figures and how to run it on a cluster.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import duckdb
 import pyarrow as pa
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -38,10 +42,15 @@ from floodwatch.engines.base import (
     PairParams,
     PairResult,
     PairsThroughArrow,
+    create_key_pair_table,
 )
 
 KEY = ["kind", "key"]
 DEFAULT_BUCKET_SECONDS = 3600.0
+# A folder the driver's DuckDB and every executor can read and write (NFS, Lustre, a FUSE-mounted bucket); events
+# and pairs of `detect coordination` pass through it as Parquet. Local masters use a temporary folder by default.
+EXCHANGE_SETTING = "spark.floodwatch.exchangeDir"
+Collected = TypeVar("Collected")
 # Settings every floodwatch session gets unless the user's config says otherwise: Arrow transfers between
 # Python and the JVM (events in, pairs out) and adaptive execution, which also splits skewed shuffle partitions.
 SESSION_DEFAULTS = {
@@ -248,11 +257,19 @@ def capped_counts(spans: DataFrame) -> tuple[int, int]:
 class SparkEngine(PairsThroughArrow):
     name = "spark"
 
-    def __init__(self, spark: SparkSession, bucket_seconds: float = DEFAULT_BUCKET_SECONDS) -> None:
+    def __init__(
+        self, spark: SparkSession, bucket_seconds: float = DEFAULT_BUCKET_SECONDS, exchange_dir: Path | None = None
+    ) -> None:
         if not bucket_seconds > 0:
             raise ValueError(f"bucket_seconds must be positive, got {bucket_seconds}")
         self.spark = spark
         self.bucket_seconds = bucket_seconds
+        configured = spark.conf.get(EXCHANGE_SETTING, None)
+        if exchange_dir is None and configured:
+            exchange_dir = Path(configured)
+        if exchange_dir is None and (spark.sparkContext.master or "").startswith("local"):
+            exchange_dir = Path(tempfile.gettempdir())
+        self.exchange_dir = exchange_dir
 
     def events_frame(self, events: EventSource) -> DataFrame:
         """Arrow events as a Spark DataFrame. The stream is read whole on the driver first: the local path, where
@@ -265,14 +282,59 @@ class SparkEngine(PairsThroughArrow):
         table = events.read_all() if isinstance(events, pa.RecordBatchReader) else events
         if table.num_rows == 0:  # no Spark jobs for nothing (a run's rare-key pass is often empty)
             return PairResult(KEY_PAIR_SCHEMA.empty_table(), 0, 0)
-        # Numbered events and their reach feed both the pairs and the capped counts: computed once, kept (memory,
-        # then disk) until both are read.
-        numbered = _numbered(self.events_frame(table), self.bucket_seconds).persist()
+        frame = self.events_frame(table)
+        pairs, capped = self._run(frame, params, lambda frame_: frame_.toArrow())
+        return PairResult(pairs.select(KEY_PAIR_SCHEMA.names).cast(KEY_PAIR_SCHEMA), *capped)
+
+    def key_pairs_into(
+        self, con: duckdb.DuckDBPyConnection, events_query: str, params: PairParams, table: str
+    ) -> tuple[int, int]:
+        """Through Parquet files in the exchange folder when there is one: DuckDB writes the events (a file per
+        thread), Spark reads them in parallel and writes the pairs, DuckDB reads those. Neither events nor pairs
+        pass through Python, and on a cluster neither passes through the driver's JVM."""
+        if self.exchange_dir is None:
+            return super().key_pairs_into(con, events_query, params, table)
+        self.exchange_dir.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="floodwatch-pairs-", dir=self.exchange_dir))
+        try:
+            events_dir, pairs_dir = folder / "events", folder / "pairs"
+            [(written,)] = con.execute(
+                f"COPY ({events_query}) TO {_sql_path(events_dir)} (FORMAT parquet, PER_THREAD_OUTPUT true)"
+            ).fetchall()
+            create_key_pair_table(con, table)
+            if not written:
+                return 0, 0
+            frame = self.spark.read.parquet(str(events_dir)).select(
+                *(F.col(f.name).cast(t) for f, t in zip(EVENT_SCHEMA, EVENT_SPARK_TYPES, strict=True))
+            )
+            _, capped = self._run(frame, params, lambda pairs: pairs.write.parquet(str(pairs_dir)))
+            parts = sorted(pairs_dir.glob("*.parquet"))
+            if parts:
+                columns = ", ".join(KEY_PAIR_SCHEMA.names)
+                con.execute(
+                    f"INSERT INTO {table} SELECT {columns} FROM read_parquet({_sql_path(pairs_dir / '*.parquet')})"
+                )
+            return capped
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _run(
+        self, events: DataFrame, params: PairParams, collect: Callable[[DataFrame], Collected]
+    ) -> tuple[Collected, tuple[int, int]]:
+        """`collect(pairs frame)` and the capped counts. Numbered events and their reach feed both, computed once,
+        kept (memory, then disk) until both are read."""
+        numbered = _numbered(events, self.bucket_seconds).persist()
         spans = _spans(numbered, params, self.bucket_seconds).persist()
         try:
-            pairs = _pairs(numbered, spans).toArrow()
-            capped_events, capped_keys = capped_counts(spans)
+            collected = collect(_pairs(numbered, spans))
+            return collected, capped_counts(spans)
         finally:
             spans.unpersist()
             numbered.unpersist()
-        return PairResult(pairs.select(KEY_PAIR_SCHEMA.names).cast(KEY_PAIR_SCHEMA), capped_events, capped_keys)
+
+
+EVENT_SPARK_TYPES = ("bigint", "string", "string", "double", "bigint")
+
+
+def _sql_path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
