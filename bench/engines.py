@@ -9,7 +9,9 @@ ingested once into bench/.work/engines-store-<size>; their co-action events of e
 `detect coordination` pairs, similar_text's MinHash included) are built once with DuckDB and kept as Parquet.
 Then each engine pairs them, `PairParams(window, max_neighbours)`, in a fresh subprocess:
 
-- wall: the whole subprocess (Python, reading the events, JVM start for Spark); engine: `key_pairs` alone;
+- wall: the whole subprocess (Python, JVM start for Spark); engine: `key_pairs_into` alone, the path of
+  `detect coordination`: events selected by a DuckDB query, pairs appended to a DuckDB table (DuckDB pairs in
+  place; Spark reads and writes Parquet files in an exchange folder);
 - peak MB and CPU s: the largest sum of RSS, and the CPU time, over the subprocess and all its descendants
   (the JVM included), sampled from /proc every 50 ms (GNU time would see the largest single process only);
 - shuffle read/write: summed over the Spark application's completed stages, from Spark's REST status API
@@ -61,15 +63,11 @@ SPARK_SETTINGS = {
 # --- the worker: one engine in its own process --------------------------------------------------------------
 
 
-def _pair_digest(pairs: Any) -> dict[str, Any]:
+def _pair_digest(con: Any, table: str) -> dict[str, Any]:
     """Row count and an order-independent hash of every pair row: equal tables give equal digests."""
-    import duckdb
-
-    con = duckdb.connect()
-    con.register("pairs", pairs)
     rows, digest = con.execute(
         "SELECT count(*), bit_xor(hash(aid_a, aid_b, kind, key, co_actions, first_t, last_t, min_gap, "
-        "pid_a, pid_b, pids_a, pids_b)) FROM pairs"
+        f"pid_a, pid_b, pids_a, pids_b)) FROM {table}"
     ).fetchall()[0]
     return {"pairs": int(rows), "digest": str(digest)}
 
@@ -88,18 +86,18 @@ def _shuffle_figures(spark: Any) -> dict[str, Any]:
 
 
 def worker(engine: str, events_path: Path, window: float, max_neighbours: int, result_path: Path) -> None:
-    import pyarrow.parquet as pq
-
+    from floodwatch import duck
     from floodwatch.engines.base import PairParams
 
     started = time.perf_counter()
-    events = pq.read_table(events_path)
-    figures: dict[str, Any] = {"events": events.num_rows}
+    con = duck.connect()
+    events_query = "SELECT * FROM read_parquet('" + str(events_path).replace("'", "''") + "')"
+    figures: dict[str, Any] = {"events": int(con.execute(f"SELECT count(*) FROM ({events_query})").fetchall()[0][0])}
     params = PairParams(window=window, max_neighbours=max_neighbours)
     if engine == "duckdb":
         from floodwatch.engines.duckdb import DuckDBEngine
 
-        pair_engine: Any = DuckDBEngine()
+        pair_engine: Any = DuckDBEngine(con)
         spark = None
     else:
         from floodwatch.engines.spark import SparkEngine, spark_session
@@ -108,10 +106,10 @@ def worker(engine: str, events_path: Path, window: float, max_neighbours: int, r
         pair_engine = SparkEngine(spark)
     figures["startup_s"] = round(time.perf_counter() - started, 2)
     began = time.perf_counter()
-    result = pair_engine.key_pairs(events, params)
+    capped_events, capped_keys = pair_engine.key_pairs_into(con, events_query, params, "pairs")
     figures["engine_s"] = round(time.perf_counter() - began, 2)
-    figures |= {"capped_events": result.capped_events, "capped_keys": result.capped_keys}
-    figures |= _pair_digest(result.key_pairs)
+    figures |= {"capped_events": capped_events, "capped_keys": capped_keys}
+    figures |= _pair_digest(con, "pairs")
     if spark is not None:
         figures |= _shuffle_figures(spark)
         spark.stop()
@@ -289,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             "spark_settings": SPARK_SETTINGS,
             "method": (
                 "each engine pairs the same Parquet events in a fresh subprocess; wall = whole subprocess, "
-                "engine = key_pairs alone; peak = max summed RSS of the process tree (JVM included), sampled "
+                "engine = key_pairs_into alone (DuckDB in place; Spark through Parquet in an exchange folder); "
+                "peak = max summed RSS of the process tree (JVM included), sampled "
                 "every 50 ms; shuffle bytes from Spark's REST status API; other_cpu_s = CPU other processes used "
                 "meanwhile (from /proc/stat)"
             ),
