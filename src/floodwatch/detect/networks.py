@@ -73,8 +73,8 @@ import duckdb
 import pyarrow as pa
 
 from floodwatch.detect.coordination import moments_sql
-from floodwatch.detect.events import EventParams, build_events, prepare_posts
-from floodwatch.engines.base import EVENT_SCHEMA, CoactionEngine, PairParams
+from floodwatch.detect.events import EventParams, create_events_table, prepare_posts
+from floodwatch.engines.base import CoactionEngine, PairParams
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.export.graph import GRAPH_FORMATS, write_graph
 from floodwatch.ingest.normalize import sql_str
@@ -631,21 +631,25 @@ def _compute_floodwatch(
 ) -> None:
     prepare_posts(con, where)
     kind = FLOODWATCH_KINDS[params.kind]
+    # Events and pairs stay in DuckDB tables (the DuckDB engine pairs in place; see engines/base.py).
     if kind == "post":
-        events = con.sql("SELECT aid, 'post' AS kind, '' AS key, t, pid FROM post_ref").to_arrow_table()
-        events = events.select(EVENT_SCHEMA.names).cast(EVENT_SCHEMA)
+        con.execute(
+            "CREATE OR REPLACE TABLE _network_events AS SELECT aid, 'post' AS kind, '' AS key, t, pid FROM post_ref"
+        )
     else:
         event_params = params.events
         if kind == "similar_text" and params.similarity_threshold is not None:
             event_params = replace(
                 event_params, neardup=replace(event_params.neardup, threshold=params.similarity_threshold)
             )
-        events = build_events(con, replace(event_params, kinds=(kind,)))
+        create_events_table(con, replace(event_params, kinds=(kind,)), "_network_events")
     run.posts = int(con.execute("SELECT count(*) FROM post_ref").fetchall()[0][0])
-    run.events = events.num_rows
-    result = engine.key_pairs(events, PairParams(params.window, params.max_neighbours))
-    run.capped_events, run.capped_keys = result.capped_events, result.capped_keys
-    con.register("_network_key_pairs", result.key_pairs)
+    run.events = int(con.execute("SELECT count(*) FROM _network_events").fetchall()[0][0])
+    con.execute("DROP TABLE IF EXISTS _network_key_pairs")
+    pair_params = PairParams(params.window, params.max_neighbours)
+    run.capped_events, run.capped_keys = engine.key_pairs_into(
+        con, "SELECT * FROM _network_events", pair_params, "_network_key_pairs"
+    )
     try:
         con.execute(
             f"""
@@ -665,7 +669,8 @@ def _compute_floodwatch(
             {"min_weight": int(params.min_weight)},
         )
     finally:
-        con.unregister("_network_key_pairs")
+        con.execute("DROP TABLE IF EXISTS _network_key_pairs")
+        con.execute("DROP TABLE IF EXISTS _network_events")
 
 
 def compute_network(
