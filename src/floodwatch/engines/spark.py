@@ -48,7 +48,7 @@ from floodwatch.engines.base import (
 KEY = ["kind", "key"]
 DEFAULT_BUCKET_SECONDS = 3600.0
 # A folder the driver's DuckDB and every executor can read and write (NFS, Lustre, a FUSE-mounted bucket); events
-# and pairs of `detect coordination` pass through it as Parquet. Local masters use a temporary folder by default.
+# and pairs (`detect coordination`, `network`) pass through it as Parquet. Local masters default to a temp folder.
 EXCHANGE_SETTING = "spark.floodwatch.exchangeDir"
 Collected = TypeVar("Collected")
 # Settings every floodwatch session gets unless the user's config says otherwise: Arrow transfers between
