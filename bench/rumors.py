@@ -8,8 +8,8 @@ the canonical posts and accounts the product sees, never dataset-specific fields
 totals, Twitter's retweet_count: they would leak the future into early scores).
 
 - Baseline: TfidfVectorizer(char 1-3-grams, sublinear tf, min_df 2) + LogisticRegression, source text only.
-- floodwatch: detect/rumor_model.py (source text, response text, author, author-profile kind and propagation
-  features, per-horizon meta models), trained inside each fold only.
+- floodwatch: detect/rumor_model.py (source text, response text, word neighbours, author, author-profile kind and
+  propagation features, per-horizon logistic + boosted-tree meta models), trained inside each fold only.
 - CED: stratified 5-fold CV (seed 13): accuracy and per-class F1, at horizons 1 h, 6 h, 24 h and all; split into
   items with and without a repost file, with the rumor share of each group (the leak check: if "has reposts"
   told the label, those shares would differ), and items whose author is unknown (CED's `"user": "empty"`).

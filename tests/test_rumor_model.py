@@ -26,8 +26,10 @@ from floodwatch.detect.propagation import (
 from floodwatch.detect.rumor_model import (
     DEFAULT_MODEL,
     INPUT_FEATURES,
+    MODEL_VERSION,
     PROFILE_FEATURES,
     ModelFileError,
+    NeighbourModel,
     RumorModel,
     extract_inputs,
     text_tokens,
@@ -212,6 +214,45 @@ def test_load_rejects_other_files(tmp_path: Path) -> None:
         RumorModel.load(tmp_path / "x")
     with pytest.raises(ModelFileError):
         RumorModel.load(tmp_path / "missing")
+
+
+def test_load_asks_to_retrain_a_model_of_another_version(trained: RumorModel, tmp_path: Path) -> None:
+    _, meta = trained.save(tmp_path / "m")
+    settings = json.loads(meta.read_text())
+    settings["version"] = "1.1"
+    meta.write_text(json.dumps(settings))
+    with pytest.raises(ModelFileError, match="retrain"):
+        RumorModel.load(tmp_path / "m")
+    settings["version"] = MODEL_VERSION
+    settings["meta_columns"] = settings["meta_columns"][:2] + settings["meta_columns"][4:]  # a 1.1 column list
+    meta.write_text(json.dumps(settings))
+    with pytest.raises(ModelFileError, match="retrain"):
+        RumorModel.load(tmp_path / "m")
+
+
+def test_neighbour_margin_follows_the_closest_labelled_wording() -> None:
+    # min_df 2: only words of at least two training sources make the vocabulary.
+    rumors = ["某地发生爆炸，赶紧转发", "惊天内幕：某地发生爆炸，速转", "紧急扩散：超市食品有毒"]
+    plain = ["图书馆周末开放时间调整", "图书馆开放时间通知", "气象台发布天气预报"]
+    model = NeighbourModel.fit([text_tokens(t) for t in rumors + plain], np.array([1, 1, 1, 0, 0, 0]))
+    queries = ["赶紧转发！某地发生爆炸", "周末图书馆开放时间有调整", "完全无关的一句话 xyz"]
+    margins = model.margins([text_tokens(t) for t in queries])
+    assert margins.shape == (3, 2)
+    assert margins[0, 0] > 0.2 and margins[1, 0] < -0.2  # near a rumor / near a non-rumor
+    assert abs(margins[2, 0]) < 1e-9  # shares no word with either: no evidence either way
+
+
+def test_meta_trees_match_scikit_learn_after_a_round_trip(trained: RumorModel, tmp_path: Path) -> None:
+    # MetaModel.fit checks its NumPy trees against HistGradientBoosting's own scores; the saved trees must
+    # score the same after loading, and they must take part in the meta logit.
+    trained.save(tmp_path / "m")
+    loaded = RumorModel.load(tmp_path / "m")
+    rng = np.random.default_rng(0)
+    for before, after in zip(trained.meta, loaded.meta, strict=True):
+        assert len(before.trees.roots) > 0
+        x = rng.normal(size=(50, len(before.mean)))
+        assert np.allclose(before.trees.decision(x), after.trees.decision(x))
+        assert np.ptp(before.trees.decision(x)) > 0
 
 
 def test_shipped_model_is_small_and_scores() -> None:

@@ -6,17 +6,22 @@ Three parts, stacked:
 2. a response-text model: the same over the own words of the responses (reposts with comments, replies) visible
    at the horizon, at most `MAX_RESPONSES` of them, earliest first; what the crowd says ("谣言", "真的吗",
    "fake") is the strongest signal once a post spreads;
-3. per-horizon meta models: logistic regression on the two text logits, the author and propagation features
+3. a nearest-neighbour model of the source's wording: cosine similarity (TF-IDF over jieba words) to the
+   closest training rumors against the closest training non-rumors, best match and mean of the best
+   `NEIGHBOURS_K`; a claim already seen as a rumor in other words is likely one again;
+4. per-horizon meta models on the two text logits, the two neighbour margins, the author and propagation features
    of detect/propagation.py and the author's profile kind (`PROFILE_FEATURES`, below), one per horizon (1 h,
-   6 h, 24 h, all). The text models are shared; only these few dozen weights differ, because the same count
-   means something else after one hour than after a week (per-horizon meta models beat one model over all
-   horizons at no real cost in size). A horizon between two trained ones uses the nearest on a log scale. The
-   meta models are trained on out-of-fold text logits,
-   so they learn how far to trust the text models on posts those have not seen.
+   6 h, 24 h, all): the mean of a logistic regression's logit and a small gradient-boosted tree ensemble's
+   (scikit-learn HistGradientBoosting, kept as plain node arrays), so thresholds and interactions (few followers
+   *and* no responses yet) count as well as straight trends. The text models are shared; only the meta models
+   differ, because the same count means something else after one hour than after a week. A horizon between two
+   trained ones uses the nearest on a log scale. The meta models are trained on out-of-fold text logits and
+   neighbour margins, so they learn how far to trust them on posts those have not seen.
 
 Shipped as `.npz` (vocabularies, idf, weights; read with allow_pickle=False, so a model file cannot run code)
 plus `.json` (settings, training data and their terms, measured figures). Prediction is rebuilt from these
-arrays with scikit-learn's fixed-vocabulary CountVectorizer and NumPy, so it survives scikit-learn upgrades.
+arrays with scikit-learn's fixed-vocabulary CountVectorizer and NumPy (trees included), so it survives
+scikit-learn upgrades.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
 import zhconv
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -57,7 +63,7 @@ from floodwatch.detect.propagation import (
     source_rows_of,
 )
 
-MODEL_VERSION = "1.1"
+MODEL_VERSION = "1.2"  # 1.2: neighbour margins and tree ensembles in the meta models
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "rumor"
 HORIZONS_H: tuple[float | None, ...] = (1.0, 6.0, 24.0, None)  # None: everything in the table
 MAX_RESPONSES = 100  # earliest responses read per source: bounds the work on viral posts
@@ -65,6 +71,19 @@ CHAR_NGRAMS = (1, 3)
 MAX_FEATURES = 60_000  # per text model; keeps the shipped file well under 5 MB
 TEXT_C = 20.0  # weak regularisation: the vocabulary is pruned already (min_df 2, max_features)
 META_C = 1.0
+NEIGHBOURS_K = 5  # the neighbour margin's second column: mean similarity of the best K of each class
+NEIGHBOUR_MAX_FEATURES = 30_000  # jieba words kept for the neighbour vectors
+NEIGHBOUR_CHUNK = 1_024  # sources compared with the training set at a time (bounds memory)
+# The meta models' tree ensemble: shallow trees, slow learning, fixed size (no early stopping: deterministic).
+GBM_PARAMS: dict[str, Any] = {
+    "max_iter": 300,
+    "learning_rate": 0.03,
+    "max_leaf_nodes": 7,
+    "min_samples_leaf": 20,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+}
+GBM_WEIGHT = 0.5  # the meta logit: (1 - GBM_WEIGHT) * logistic + GBM_WEIGHT * trees
 INNER_FOLDS = 5
 THRESHOLD = 0.5
 # The author's kind of profile, from the platform's own account fields (accounts.extras). Weibo's verified_type
@@ -77,9 +96,10 @@ _MEDIA_TYPE = 3
 _GRASSROOTS_TYPES = frozenset({200, 220})
 # Per source, what extract_inputs gives: propagation and account features, then the profile kind.
 INPUT_FEATURES = (*FEATURE_NAMES, *PROFILE_FEATURES)
-# What the meta models read: the two text logits and the features, less the "author known" flag, which only
-# marks rows whose author features are imputed (see MetaModel). RAW_COLUMNS is what meta_columns() assembles.
-RAW_COLUMNS = ("source_text_logit", "response_text_logit", *INPUT_FEATURES)
+# What the meta models read: the text logits, neighbour margins and the features, less the "author known" flag,
+# which only marks rows whose author features are imputed (see MetaModel). RAW_COLUMNS is what meta_columns() assembles.
+TEXT_COLUMNS = ("source_text_logit", "response_text_logit", "neighbour_margin_best", "neighbour_margin_top")
+RAW_COLUMNS = (*TEXT_COLUMNS, *INPUT_FEATURES)
 META_COLUMNS = tuple(c for c in RAW_COLUMNS if c != "account_known")
 _KNOWN = RAW_COLUMNS.index("account_known")
 _KEPT = np.array([i for i, c in enumerate(RAW_COLUMNS) if c != "account_known"], dtype=np.int64)
@@ -156,9 +176,182 @@ class TextModel:
         return np.asarray(weighted @ self.coef, dtype=np.float64) + self.intercept
 
 
+def _words(doc: list[str]) -> list[str]:
+    """The jieba words among a source's tokens (see text_tokens)."""
+    return [t for t in doc if t.startswith("w:")]
+
+
+def _tfidf_rows(counter: CountVectorizer, idf: FloatArray, docs: Sequence[list[str]]) -> sp.csr_matrix:
+    counts = sp.csr_matrix(counter.transform(docs), dtype=np.float64)
+    counts.data = 1.0 + np.log(counts.data)
+    return sp.csr_matrix(normalize(counts @ sp.diags(idf)))
+
+
+@dataclass(frozen=True)
+class NeighbourModel:
+    """The training sources' word vectors (TF-IDF over jieba words, sublinear tf, l2) and labels.
+
+    `margins` gives, per source, the best cosine to a training rumor minus the best to a training non-rumor, and
+    the same for the mean of the best NEIGHBOURS_K of each: positive when the wording is closest to known rumors.
+    """
+
+    vocabulary: npt.NDArray[np.str_]
+    idf: FloatArray
+    rows: sp.csr_matrix
+    labels: npt.NDArray[np.int8]
+
+    @staticmethod
+    def fit(docs: Sequence[list[str]], y: npt.NDArray[np.int_]) -> NeighbourModel:
+        words = [_words(d) for d in docs]
+        vectorizer = TfidfVectorizer(
+            analyzer=_identity, sublinear_tf=True, min_df=2, max_features=NEIGHBOUR_MAX_FEATURES, dtype=np.float64
+        )
+        try:
+            vectorizer.fit(words)
+        except ValueError:  # a tiny training set: no word in two sources, or no words at all
+            vectorizer.set_params(min_df=1)
+            try:
+                vectorizer.fit(words)
+            except ValueError:
+                return NeighbourModel(
+                    np.array([], dtype=np.str_), np.zeros(0), sp.csr_matrix((0, 0)), y.astype(np.int8)
+                )
+        vocab = vectorizer.get_feature_names_out().astype(np.str_)
+        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        model = NeighbourModel(vocab, idf, sp.csr_matrix((0, len(vocab))), y.astype(np.int8))
+        rows = _tfidf_rows(model._counter(), idf, words)
+        rows.data = rows.data.astype(np.float16).astype(np.float64)  # as stored (float16): train as we predict
+        return NeighbourModel(vocab, idf, rows, y.astype(np.int8))
+
+    def _counter(self) -> CountVectorizer:
+        return CountVectorizer(analyzer=_identity, vocabulary=list(self.vocabulary.tolist()))
+
+    def margins(self, docs: Sequence[list[str]]) -> FloatArray:
+        """(n, 2): best-match and top-K margins, rumor minus non-rumor; zeros when there is nothing to compare."""
+        out = np.zeros((len(docs), 2))
+        if not docs or len(self.vocabulary) == 0 or self.rows.shape[0] == 0:
+            return out
+        queries = _tfidf_rows(self._counter(), self.idf, [_words(d) for d in docs])
+        classes = [np.nonzero(self.labels == c)[0] for c in (1, 0)]
+        for start in range(0, len(docs), NEIGHBOUR_CHUNK):
+            sims = (queries[start : start + NEIGHBOUR_CHUNK] @ self.rows.T).toarray()
+            stats = []
+            for members in classes:
+                if not len(members):
+                    stats.append(np.zeros((sims.shape[0], 2)))
+                    continue
+                k = min(NEIGHBOURS_K, len(members))
+                top = -np.partition(-sims[:, members], k - 1, axis=1)[:, :k]
+                stats.append(np.column_stack([top.max(axis=1), top.mean(axis=1)]))
+            out[start : start + NEIGHBOUR_CHUNK] = stats[0] - stats[1]
+        return out
+
+
+@dataclass(frozen=True)
+class Trees:
+    """A fitted HistGradientBoosting ensemble as flat node arrays (all trees end to end), evaluated in NumPy."""
+
+    roots: IntArray  # first node of each tree
+    feature: IntArray
+    threshold: FloatArray  # go left when x <= threshold
+    left: IntArray  # global node indices
+    right: IntArray
+    leaf: npt.NDArray[np.bool_]
+    missing_left: npt.NDArray[np.bool_]
+    value: FloatArray
+    baseline: float
+
+    @staticmethod
+    def from_sklearn(clf: HistGradientBoostingClassifier) -> Trees:
+        parts: list[Any] = []
+        roots, offset = [], 0
+        for (predictor,) in clf._predictors:  # binary: one tree per iteration
+            nodes = predictor.nodes
+            roots.append(offset)
+            parts.append((nodes, offset))
+            offset += len(nodes)
+        if not parts:
+            z = np.zeros(0)
+            return Trees(
+                np.zeros(0, np.int64),
+                z.astype(np.int64),
+                z,
+                z.astype(np.int64),
+                z.astype(np.int64),
+                z.astype(bool),
+                z.astype(bool),
+                z,
+                float(np.ravel(clf._baseline_prediction)[0]),
+            )
+
+        def cat(key: str) -> npt.NDArray[Any]:
+            return np.concatenate([n[key] for n, _ in parts])
+
+        shift = np.concatenate([np.full(len(n), o, dtype=np.int64) for n, o in parts])
+        leaf = cat("is_leaf").astype(bool)
+        return Trees(
+            np.asarray(roots, dtype=np.int64),
+            cat("feature_idx").astype(np.int64),
+            cat("num_threshold").astype(np.float64),
+            np.where(leaf, 0, cat("left").astype(np.int64) + shift),
+            np.where(leaf, 0, cat("right").astype(np.int64) + shift),
+            leaf,
+            cat("missing_go_to_left").astype(bool),
+            cat("value").astype(np.float64),
+            float(np.ravel(clf._baseline_prediction)[0]),
+        )
+
+    def decision(self, x: FloatArray) -> FloatArray:
+        """The ensemble's raw score (log-odds) per row of `x`."""
+        n = x.shape[0]
+        if not len(self.roots) or n == 0:
+            return np.full(n, self.baseline)
+        node = np.broadcast_to(self.roots, (n, len(self.roots))).copy()
+        row = np.arange(n)[:, None]
+        for _ in range(len(self.feature)):  # bounded by the node count; real trees are a few levels deep
+            open_ = ~self.leaf[node]
+            if not open_.any():
+                break
+            value = x[row, self.feature[node]]
+            go_left = np.where(np.isnan(value), self.missing_left[node], value <= self.threshold[node])
+            node = np.where(open_, np.where(go_left, self.left[node], self.right[node]), node)
+        return np.asarray(self.value[node].sum(axis=1) + self.baseline, dtype=np.float64)
+
+    def arrays(self, prefix: str) -> dict[str, npt.NDArray[Any]]:
+        return {
+            f"{prefix}_roots": self.roots.astype(np.int32),
+            f"{prefix}_feature": self.feature.astype(np.int16),
+            f"{prefix}_threshold": self.threshold,
+            f"{prefix}_left": self.left.astype(np.int32),
+            f"{prefix}_right": self.right.astype(np.int32),
+            f"{prefix}_leaf": self.leaf,
+            f"{prefix}_missing_left": self.missing_left,
+            f"{prefix}_value": self.value,
+            f"{prefix}_baseline": np.array([self.baseline]),
+        }
+
+    @staticmethod
+    def from_arrays(arrays: Mapping[str, npt.NDArray[Any]], prefix: str) -> Trees:
+        def get(name: str) -> npt.NDArray[Any]:
+            return arrays[f"{prefix}_{name}"]
+
+        return Trees(
+            get("roots").astype(np.int64),
+            get("feature").astype(np.int64),
+            get("threshold").astype(np.float64),
+            get("left").astype(np.int64),
+            get("right").astype(np.int64),
+            get("leaf").astype(bool),
+            get("missing_left").astype(bool),
+            get("value").astype(np.float64),
+            float(get("baseline")[0]),
+        )
+
+
 @dataclass(frozen=True)
 class MetaModel:
-    """Standardised logistic regression on META_COLUMNS for one horizon.
+    """Standardised logistic regression plus a tree ensemble on META_COLUMNS for one horizon (mean of the two
+    logits, weighted by GBM_WEIGHT).
 
     A source whose author is unknown gets the training mean of each author feature (0 once standardised), so a
     missing accounts file neither raises nor lowers a score. Zeros would read as "a tiny new account", and in
@@ -170,6 +363,7 @@ class MetaModel:
     scale: FloatArray
     coef: FloatArray
     intercept: float
+    trees: Trees
 
     @staticmethod
     def fit(raw: FloatArray, y: npt.NDArray[np.int_], horizon_h: float | None, seed: int) -> MetaModel:
@@ -180,12 +374,19 @@ class MetaModel:
         columns = _impute(columns, known, mean)
         scale = columns.std(axis=0)
         scale[scale == 0] = 1.0
-        clf = LogisticRegression(C=META_C, max_iter=3000, random_state=seed).fit((columns - mean) / scale, y)
-        return MetaModel(horizon_h, mean, scale, clf.coef_[0].copy(), float(clf.intercept_[0]))
+        standard = (columns - mean) / scale
+        clf = LogisticRegression(C=META_C, max_iter=3000, random_state=seed).fit(standard, y)
+        gbm = HistGradientBoostingClassifier(**GBM_PARAMS, random_state=seed).fit(standard, y)
+        trees = Trees.from_sklearn(gbm)
+        if not np.allclose(trees.decision(standard), gbm.decision_function(standard), atol=1e-6):
+            raise RuntimeError("this scikit-learn's tree layout is not the one Trees reads; update Trees")
+        return MetaModel(horizon_h, mean, scale, clf.coef_[0].copy(), float(clf.intercept_[0]), trees)
 
     def logit(self, raw: FloatArray) -> FloatArray:
         columns = _impute(raw[:, _KEPT], raw[:, _KNOWN] > 0, self.mean)
-        return np.asarray(((columns - self.mean) / self.scale) @ self.coef, dtype=np.float64) + self.intercept
+        standard = (columns - self.mean) / self.scale
+        linear = standard @ self.coef + self.intercept
+        return np.asarray((1.0 - GBM_WEIGHT) * linear + GBM_WEIGHT * self.trees.decision(standard), dtype=np.float64)
 
 
 def _impute(columns: FloatArray, known: npt.NDArray[np.bool_], mean: FloatArray) -> FloatArray:
@@ -315,6 +516,7 @@ class RumorModel:
 
     source_text: TextModel
     response_text: TextModel
+    neighbours: NeighbourModel
     meta: list[MetaModel]
     threshold: float = THRESHOLD
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -336,7 +538,7 @@ class RumorModel:
         has = np.array([bool(d) for d in inputs.response_docs], dtype=bool)
         if has.any():
             response[has] = self.response_text.logit([d for d in inputs.response_docs if d])
-        return np.column_stack([source, response, inputs.features])
+        return np.column_stack([source, response, self.neighbours.margins(inputs.source_docs), inputs.features])
 
     def predict(self, inputs: SourceInputs, horizon_h: float | None) -> FloatArray:
         """Rumor probability per source in `inputs` (extracted at `horizon_h`)."""
@@ -378,6 +580,15 @@ class RumorModel:
             arrays[f"{name}_idf"] = model.idf.astype(np.float32)
             arrays[f"{name}_coef"] = model.coef.astype(np.float32)
             arrays[f"{name}_intercept"] = np.array([model.intercept])
+        nb = self.neighbours
+        arrays["neighbour_vocabulary"] = nb.vocabulary
+        arrays["neighbour_idf"] = nb.idf.astype(np.float32)
+        arrays["neighbour_indptr"] = nb.rows.indptr.astype(np.int32)
+        arrays["neighbour_indices"] = nb.rows.indices.astype(np.int32)
+        arrays["neighbour_data"] = nb.rows.data.astype(np.float16)
+        arrays["neighbour_labels"] = nb.labels.astype(np.int8)
+        for i, m in enumerate(self.meta):
+            arrays.update(m.trees.arrays(f"meta{i}_trees"))
         arrays["meta_mean"] = np.stack([m.mean for m in self.meta])
         arrays["meta_scale"] = np.stack([m.scale for m in self.meta])
         arrays["meta_coef"] = np.stack([m.coef for m in self.meta])
@@ -391,6 +602,8 @@ class RumorModel:
             "horizons_h": [m.horizon_h for m in self.meta],
             "meta_columns": list(META_COLUMNS),
             "tokens": {"char_ngrams": list(CHAR_NGRAMS), "words": "jieba", "max_responses": MAX_RESPONSES},
+            "neighbours": {"tokens": "jieba words", "k": NEIGHBOURS_K, "sources": int(self.neighbours.rows.shape[0])},
+            "gbm_weight": GBM_WEIGHT,
             **self.metadata,
         }
         meta_json.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -408,8 +621,11 @@ class RumorModel:
             raise ModelFileError(f"cannot read rumor model {stem}(.npz/.json): {exc}") from exc
         if settings.get("kind") != "floodwatch.rumor_model":
             raise ModelFileError(f"{meta_json} is not a floodwatch rumor model")
-        if settings.get("meta_columns") != list(META_COLUMNS):
-            raise ModelFileError(f"{meta_json} was trained on other features; retrain it with this version")
+        if settings.get("meta_columns") != list(META_COLUMNS) or settings.get("version") != MODEL_VERSION:
+            raise ModelFileError(
+                f"{meta_json} is a version {settings.get('version')} model trained on other features; "
+                f"retrain it with this version ({MODEL_VERSION})"
+            )
 
         def text(name: str) -> TextModel:
             return TextModel(
@@ -419,19 +635,38 @@ class RumorModel:
                 float(arrays[f"{name}_intercept"][0]),
             )
 
-        meta = [
-            MetaModel(
-                h,
-                arrays["meta_mean"][i].astype(np.float64),
-                arrays["meta_scale"][i].astype(np.float64),
-                arrays["meta_coef"][i].astype(np.float64),
-                float(arrays["meta_intercept"][i]),
+        try:
+            vocabulary = arrays["neighbour_vocabulary"].astype(np.str_)
+            rows = sp.csr_matrix(
+                (
+                    arrays["neighbour_data"].astype(np.float64),
+                    arrays["neighbour_indices"].astype(np.int64),
+                    arrays["neighbour_indptr"].astype(np.int64),
+                ),
+                shape=(len(arrays["neighbour_labels"]), len(vocabulary)),
             )
-            for i, h in enumerate(settings["horizons_h"])
-        ]
-        fixed = {"kind", "version", "threshold", "horizons_h", "meta_columns", "tokens"}
+            neighbours = NeighbourModel(
+                vocabulary, arrays["neighbour_idf"].astype(np.float64), rows, arrays["neighbour_labels"].astype(np.int8)
+            )
+            meta = [
+                MetaModel(
+                    h,
+                    arrays["meta_mean"][i].astype(np.float64),
+                    arrays["meta_scale"][i].astype(np.float64),
+                    arrays["meta_coef"][i].astype(np.float64),
+                    float(arrays["meta_intercept"][i]),
+                    Trees.from_arrays(arrays, f"meta{i}_trees"),
+                )
+                for i, h in enumerate(settings["horizons_h"])
+            ]
+            source, response = text("source"), text("response")
+        except (KeyError, ValueError) as exc:
+            raise ModelFileError(
+                f"{npz} lacks or garbles the arrays of a version {MODEL_VERSION} model: {exc}"
+            ) from exc
+        fixed = {"kind", "version", "threshold", "horizons_h", "meta_columns", "tokens", "neighbours", "gbm_weight"}
         metadata = {k: v for k, v in settings.items() if k not in fixed}
-        return RumorModel(text("source"), text("response"), meta, float(settings["threshold"]), metadata)
+        return RumorModel(source, response, neighbours, meta, float(settings["threshold"]), metadata)
 
 
 def _stem(path: Path) -> Path:
@@ -441,18 +676,21 @@ def _stem(path: Path) -> Path:
 def _oof_logits(
     inputs: Mapping[float | None, SourceInputs], y: npt.NDArray[np.int_], seed: int, folds: int
 ) -> dict[float | None, FloatArray]:
-    """Out-of-fold RAW_COLUMNS per horizon: text models fitted without the rows they score."""
+    """Out-of-fold RAW_COLUMNS per horizon: text and neighbour models fitted without the rows they score."""
     any_inputs = next(iter(inputs.values()))
     n = len(y)
     out = {h: np.zeros((n, len(RAW_COLUMNS))) for h in inputs}
     for h, inp in inputs.items():
-        out[h][:, 2:] = inp.features
+        out[h][:, len(TEXT_COLUMNS) :] = inp.features
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, held in splitter.split(np.zeros(n), y):
         source, response = _fit_text_models(inputs, y, train, seed)
-        out_source = source.logit([any_inputs.source_docs[i] for i in held])
+        held_docs = [any_inputs.source_docs[i] for i in held]
+        out_source = source.logit(held_docs)
+        out_margins = NeighbourModel.fit([any_inputs.source_docs[i] for i in train], y[train]).margins(held_docs)
         for h, inp in inputs.items():
             out[h][held, 0] = out_source
+            out[h][held, 2:4] = out_margins
             docs = [inp.response_docs[i] for i in held]
             has = np.array([bool(d) for d in docs], dtype=bool)
             if has.any():
@@ -491,7 +729,8 @@ def fit_rumor_model(
     columns = _oof_logits(inputs, y, seed, folds)
     meta = [MetaModel.fit(columns[h], y, h, seed) for h in inputs]
     source, response = _fit_text_models(inputs, y, np.arange(len(y)), seed)
-    return RumorModel(source, response, meta, THRESHOLD, dict(metadata or {}))
+    neighbours = NeighbourModel.fit(next(iter(inputs.values())).source_docs, y)
+    return RumorModel(source, response, neighbours, meta, THRESHOLD, dict(metadata or {}))
 
 
 def train_rumor_model(
