@@ -464,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     cnt_total, fw_total, covered = totals(sides, kinds)
     ratio = cnt_total / fw_total if fw_total else float("nan")
     missing = [k for k in kinds if k not in covered]
-    scope = "preprocess/ingest + " + ", ".join(covered)
+    scope = " + ".join(["preprocess/ingest", *covered])
     speed = f"floodwatch {ratio:.1f}x faster" if ratio >= 1 else f"floodwatch {1 / ratio:.1f}x slower"
     summary = (
         f"vs_cnt: CNT {cnt_total:,.1f} s vs floodwatch {fw_total:,.1f} s ({scope}) on {posts:,} posts: "
