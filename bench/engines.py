@@ -1,7 +1,7 @@
 """Co-action engines side by side: DuckDB vs Spark local[1] vs Spark local[2] on the same events.
 
     .venv/bin/python bench/engines.py                       # 1,000,000 simulated posts, seed 11: the published figures
-    .venv/bin/python bench/engines.py --posts 10000000      # 10M posts (simulate + ingest alone take a while)
+    .venv/bin/python bench/engines.py --posts 10000000 --results engines_10m   # 10M posts, results of their own
     .venv/bin/python bench/engines.py --posts 100000        # a quick run while developing
 
 The posts come from `floodwatch simulate` (bench/common.py's cached folder, shared with the ingest benchmark),
@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-neighbours", type=int, default=50, help="hot-key bound (default 50)")
     parser.add_argument("--engines", default=",".join(ENGINES), help=f"comma-separated, of {', '.join(ENGINES)}")
     parser.add_argument("--quiet-timeout", type=float, default=180, help="wait this long for a quiet machine")
+    parser.add_argument(
+        "--results", default="engines", help="results name: bench/results/NAME.json (default engines; e.g. engines_10m)"
+    )
     parser.add_argument("--worker", choices=list(ENGINES), help=argparse.SUPPRESS)
     parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
@@ -275,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     events = next(iter(runs.values()))["events"]
     path = write_results(
-        "engines",
+        args.results,
         {
             "posts_requested": args.posts,
             "seed": args.seed,
