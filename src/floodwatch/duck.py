@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 MEMORY_LIMIT_ENV = "FLOODWATCH_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "4GB"
@@ -58,3 +59,19 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = 
     """The single value of a query; fetches every row so the connection is free for the next statement."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def copy_arrow(
+    con: duckdb.DuckDBPyConnection, table: str, data: pa.Table | pa.RecordBatchReader, append: bool = False
+) -> None:
+    """Arrow data into DuckDB table `table`: created (or replaced), or appended to. A plain (not TEMP) table of
+    the database, so that cursors streaming from it can see it."""
+    view = f"_{table}_arrow"
+    con.register(view, data)
+    try:
+        if append:
+            con.execute(f"INSERT INTO {table} SELECT * FROM {view}")
+        else:
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)

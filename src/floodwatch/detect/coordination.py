@@ -29,8 +29,9 @@ import igraph as ig
 import leidenalg
 import pyarrow as pa
 
+from floodwatch import duck
 from floodwatch.detect.events import KINDS, EventParams, create_events_table, prepare_posts
-from floodwatch.detect.explain import ClusterReport, cluster_scope, explain_cluster
+from floodwatch.detect.explain import ClusterReport, cluster_membership, cluster_scope, explain_cluster
 from floodwatch.engines.base import CoactionEngine, PairParams
 from floodwatch.schema import Finding, Subject
 
@@ -185,18 +186,6 @@ def moments_sql(key_pairs: str) -> str:
     """
 
 
-def _register(
-    con: duckdb.DuckDBPyConnection, name: str, table: pa.Table | pa.RecordBatchReader, append: bool = False
-) -> None:
-    con.register(f"_{name}_arrow", table)
-    # A plain (not TEMP) table of the in-memory database, so that cursors streaming from it can see it.
-    if append:
-        con.execute(f"INSERT INTO {name} SELECT * FROM _{name}_arrow")
-    else:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _{name}_arrow")
-    con.unregister(f"_{name}_arrow")
-
-
 def _weights_sql() -> str:
     return "CASE kind " + " ".join(f"WHEN '{k}' THEN {w}" for k, w in KIND_WEIGHTS.items()) + " ELSE 1.0 END"
 
@@ -238,7 +227,7 @@ def compute_pairs(
     con.execute("CREATE OR REPLACE TEMP TABLE null_keys (aid_a BIGINT, aid_b BIGINT, round INTEGER, n_keys BIGINT)")
     for round_ in range(params.null_rounds):
         step(f"chance model, round {round_ + 1} of {params.null_rounds}")
-        _register(con, "null_events", _shuffled_events(con, params.seed + round_))
+        duck.copy_arrow(con, "null_events", _shuffled_events(con, params.seed + round_))
         _key_pairs(con, engine, "null_events", params, "null_pairs")
         con.execute(
             f"INSERT INTO null_keys SELECT aid_a, aid_b, {round_}, moments FROM "
@@ -398,13 +387,7 @@ def expand_clusters(
     """
     if not clusters:
         return clusters
-    membership = pa.table(
-        {
-            "aid": pa.array([a for c in clusters for a in c], type=pa.int64()),
-            "cluster": pa.array([i for i, c in enumerate(clusters) for _ in c], type=pa.int64()),
-        }
-    )
-    con.register("_members", membership)
+    con.register("_members", cluster_membership(clusters))
     try:
         # Equality joins only: a join on `m.aid IN (p.aid_a, p.aid_b)` is a nested loop over key_pairs, which at
         # 10M posts has hundreds of millions of rows. The pairs on owned keys are few; each is looked at from

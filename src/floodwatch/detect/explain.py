@@ -61,6 +61,16 @@ def _hour_entropy(hours: list[int]) -> float:
 SCOPE_TABLES = ("scope_pairs", "scope_events", "scope_posts", "scope_targets")
 
 
+def cluster_membership(clusters: list[list[int]]) -> pa.Table:
+    """(aid, cluster): each member account with the index of its cluster in `clusters`."""
+    return pa.table(
+        {
+            "aid": pa.array([a for c in clusters for a in c], type=pa.int64()),
+            "cluster": pa.array([i for i, c in enumerate(clusters) for _ in c], type=pa.int64()),
+        }
+    )
+
+
 @contextmanager
 def cluster_scope(con: duckdb.DuckDBPyConnection, clusters: list[list[int]]) -> Iterator[None]:
     """Copy what the explanations read about cluster members into small tables, once: their key pairs within
@@ -69,13 +79,7 @@ def cluster_scope(con: duckdb.DuckDBPyConnection, clusters: list[list[int]]) -> 
     Each explanation then reads these rather than key_pairs, events and post_ref, which at 10M posts hold
     hundreds of millions of rows: one scan each for all clusters instead of several per cluster.
     """
-    members = pa.table(
-        {
-            "aid": pa.array([a for c in clusters for a in c], type=pa.int64()),
-            "cluster": pa.array([i for i, c in enumerate(clusters) for _ in c], type=pa.int64()),
-        }
-    )
-    con.register("_scope_members", members)
+    con.register("_scope_members", cluster_membership(clusters))
     try:
         con.execute(
             """

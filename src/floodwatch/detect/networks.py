@@ -221,8 +221,7 @@ def cnt_tokens(text: str | None) -> list[str]:
 
 
 def _tokenize_chunk(texts: list[str | None]) -> list[list[str]]:
-    tokenize = _cnt_tokenizer()
-    return [tokenize(t or "") for t in texts]
+    return [cnt_tokens(t) for t in texts]
 
 
 TOKENIZE_CHUNK = 20_000

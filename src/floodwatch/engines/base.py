@@ -19,6 +19,8 @@ from typing import Protocol, TypeAlias
 import duckdb
 import pyarrow as pa
 
+from floodwatch import duck
+
 # events: platform-independent integer account ids (`aid`), the kind and key, the time in epoch seconds,
 # and the post behind the event (`pid`, an integer row id of the post) for evidence.
 EVENT_SCHEMA = pa.schema(
@@ -106,9 +108,5 @@ class PairsThroughArrow:
         # a cursor of its own, so the engine can use `con` while this stream is read
         result = self.key_pairs(con.cursor().sql(events_query).to_arrow_reader(), params)
         create_key_pair_table(con, table)
-        con.register("_key_pairs_arrow", result.key_pairs)
-        try:
-            con.execute(f"INSERT INTO {table} SELECT * FROM _key_pairs_arrow")
-        finally:
-            con.unregister("_key_pairs_arrow")
+        duck.copy_arrow(con, table, result.key_pairs, append=True)
         return result.capped_events, result.capped_keys

@@ -308,8 +308,7 @@ class SparkEngine(PairsThroughArrow):
                 *(F.col(f.name).cast(t) for f, t in zip(EVENT_SCHEMA, EVENT_SPARK_TYPES, strict=True))
             )
             _, capped = self._run(frame, params, lambda pairs: pairs.write.parquet(str(pairs_dir)))
-            parts = sorted(pairs_dir.glob("*.parquet"))
-            if parts:
+            if any(pairs_dir.glob("*.parquet")):
                 columns = ", ".join(KEY_PAIR_SCHEMA.names)
                 con.execute(
                     f"INSERT INTO {table} SELECT {columns} FROM read_parquet({_sql_path(pairs_dir / '*.parquet')})"
