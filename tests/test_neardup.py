@@ -119,7 +119,7 @@ def test_big_family_in_one_bucket_is_one_cluster() -> None:
     family = [ZH_BASE + "".join(rng.choices(marks, k=rng.randint(0, 2))) + f" #{i}" for i in range(300)]
     texts = UNRELATED + family
     clusters = near_duplicate_clusters(texts)
-    assert neardup._ALL_PAIRS_MAX < 300
+    assert neardup.ALL_PAIRS_MAX < 300
     assert clusters[: len(UNRELATED)].tolist() == [-1] * len(UNRELATED)
     assert set(clusters[len(UNRELATED) :].tolist()) == {len(UNRELATED)}
 
@@ -326,3 +326,42 @@ def test_membership_follows_exact_jaccard(pair: tuple[str, str]) -> None:
         assert clusters == [0, 0]
     else:
         assert clusters == [-1, -1]
+
+
+def test_the_pieces_of_a_distributed_run_give_the_same_clusters() -> None:
+    """What engines/spark_events.py does, in one process and in small slices: normalise, sign, candidates bucket
+    by bucket (`bucket_pairs`, rows shuffled, a family far over ALL_PAIRS_MAX in one bucket), every candidate
+    verified in slices (`verify_pairs`), components (`component_roots`): the clusters of near_duplicate_clusters."""
+    rng = random.Random(9)
+    family = [EN_BASE + f" {i:03d}" for i in range(3 * neardup.ALL_PAIRS_MAX)]
+    texts = sorted({*family, *ZH_VARIANTS, *EN_VARIANTS, *UNRELATED})
+    params = NearDupParams()
+    renorm = neardup.normalise_array(texts)
+    assert renorm.to_pylist() == neardup.normalise(texts)
+    sig, keys = neardup.signature_rows(renorm, params)
+    assert sig.tolist() == signatures(texts, params).tolist()
+
+    rows = [(band, int(keys[band, node]), node) for band in range(params.bands) for node in range(len(texts))]
+    rng.shuffle(rows)
+    bucket = np.array([(band << 32) | key for band, key, _ in rows], dtype=np.uint64)
+    left, right = neardup.bucket_pairs(bucket, np.array([node for *_, node in rows], dtype=np.int64))
+    candidates = sorted(set(zip(left.tolist(), right.tolist(), strict=True)))
+    expected = neardup._candidates(keys, params)
+    assert candidates == sorted(zip(expected[0].tolist(), expected[1].tolist(), strict=True))
+    assert len(candidates) > len(family)
+
+    a = np.array([c[0] for c in candidates], dtype=np.int64)
+    b = np.array([c[1] for c in candidates], dtype=np.int64)
+    ok = np.concatenate(
+        [
+            neardup.verify_pairs(
+                sig[a[i : i + 5]], sig[b[i : i + 5]], renorm.take(a[i : i + 5]), renorm.take(b[i : i + 5]), params
+            )
+            for i in range(0, len(a), 5)
+        ]
+    )
+    nodes, roots = neardup.component_roots(a[ok], b[ok])
+    clusters = np.full(len(texts), -1, dtype=np.int64)
+    clusters[nodes] = roots
+    assert clusters.tolist() == near_duplicate_clusters(texts, params).tolist()
+    assert same_cluster(clusters, [texts.index(t) for t in family])

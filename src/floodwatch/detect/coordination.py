@@ -30,7 +30,7 @@ import leidenalg
 import pyarrow as pa
 
 from floodwatch import duck
-from floodwatch.detect.events import KINDS, EventParams, create_events_table, prepare_posts
+from floodwatch.detect.events import KINDS, EventBuilder, EventParams, create_events_table, prepare_posts
 from floodwatch.detect.explain import ClusterReport, cluster_membership, cluster_scope, explain_cluster
 from floodwatch.engines.base import CoactionEngine, PairParams
 from floodwatch.schema import Finding, Subject
@@ -191,7 +191,11 @@ def _weights_sql() -> str:
 
 
 def compute_pairs(
-    con: duckdb.DuckDBPyConnection, engine: CoactionEngine, params: CoordinationParams, step: StepCallback = _quiet
+    con: duckdb.DuckDBPyConnection,
+    engine: CoactionEngine,
+    params: CoordinationParams,
+    step: StepCallback = _quiet,
+    events: EventBuilder | None = None,
 ) -> CoordinationRun:
     """Steps 1-5: events, key pairs, rarity, chance, traces; leaves tables `events`, `key_idf`, `key_pairs`,
     `pair_stats` and `edges` in `con`."""
@@ -201,7 +205,10 @@ def compute_pairs(
     event_params = EventParams(
         kinds=params.kinds, min_text_chars=params.events.min_text_chars, neardup=params.events.neardup
     )
-    create_events_table(con, event_params)
+    if events is None:
+        create_events_table(con, event_params)
+    else:
+        events.events_into(con, event_params, "events")
     by_kind = dict(con.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind").fetchall())
     con.execute(
         f"""
@@ -493,10 +500,12 @@ def detect_coordination(
     engine: CoactionEngine,
     params: CoordinationParams | None = None,
     step: StepCallback = _quiet,
+    events: EventBuilder | None = None,
 ) -> CoordinationResult:
-    """The whole detector on the `posts` (and optional `accounts`) views of `con`; `step` hears each phase."""
+    """The whole detector on the `posts` (and optional `accounts`) views of `con`; `step` hears each phase.
+    `events` builds the co-action events elsewhere (Spark); by default DuckDB builds them in `con`."""
     params = params or CoordinationParams()
-    run = compute_pairs(con, engine, params, step)
+    run = compute_pairs(con, engine, params, step, events)
     step(f"clustering {run.edges:,} edges")
     clusters = expand_clusters(con, cluster_accounts(run), params)
     step(f"explaining {len(clusters)} clusters")

@@ -22,6 +22,7 @@ Texts shorter than `min_text_chars` after normalisation ("ok", "转发微博") a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import duckdb
 import numpy as np
@@ -42,11 +43,19 @@ NORMALISED_TEXT = (
 )
 
 
+EVENT_COLUMNS_SQL = "aid BIGINT, kind VARCHAR, key VARCHAR, t DOUBLE, pid BIGINT"  # EVENT_SCHEMA in DuckDB
+
+
 @dataclass(frozen=True)
 class EventParams:
     kinds: tuple[str, ...] = KINDS
     min_text_chars: int = 12
     neardup: neardup.NearDupParams = field(default_factory=lambda: neardup.NearDupParams())
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.kinds) - set(KINDS))
+        if unknown:
+            raise ValueError(f"unknown co-action kinds {unknown}; choose from {', '.join(KINDS)}")
 
 
 def prepare_posts(con: duckdb.DuckDBPyConnection, where: str = "true") -> None:
@@ -99,13 +108,27 @@ _EVENT_SQL = {
 }
 
 
+# Each original post's normalised text, when long enough to be evidence (parameter $min_chars).
+TEXT_NORMS_SQL = f"""
+    SELECT aid, t, pid, norm FROM (
+      SELECT aid, t, pid, {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL)
+    WHERE length(norm) >= $min_chars"""
+
+# Every kind but similar_text is a function of one post alone: its SQL runs on any slice of `post_ref` (Spark
+# runs it per partition, engines/spark_events.py); similar_text needs all the texts at once.
+ROW_KINDS = tuple(kind for kind in KINDS if kind != "similar_text")
+
+
+def row_events_query(kind: str, params: EventParams) -> tuple[str, dict[str, int] | None]:
+    """The query of a ROW_KINDS kind's events over table `post_ref`, and its parameters."""
+    return _EVENT_SQL[kind], ({"min_chars": params.min_text_chars} if kind == "same_text" else None)
+
+
 def _similar_text_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> str:
     """Near-duplicate clusters over the distinct normalised texts (registered as `text_clusters`); the query
     that gives each post its text's cluster."""
     texts = con.sql(
-        f"SELECT DISTINCT norm FROM (SELECT {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL) "
-        "WHERE length(norm) >= $min_chars ORDER BY norm",
-        params={"min_chars": params.min_text_chars},
+        f"SELECT DISTINCT norm FROM ({TEXT_NORMS_SQL}) ORDER BY norm", params={"min_chars": params.min_text_chars}
     ).to_arrow_table()
     column = texts.column("norm").combine_chunks() if texts.num_rows else pa.array([], type=pa.string())
     del texts
@@ -114,26 +137,33 @@ def _similar_text_events(con: duckdb.DuckDBPyConnection, params: EventParams) ->
     con.register("text_clusters", pa.table({"norm": column, "cluster": pa.array(clusters.astype(np.int64))}))
     return f"""
         SELECT aid, 'similar_text' AS kind, 'n' || cluster::VARCHAR AS key, t, pid
-        FROM (SELECT aid, t, pid, {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL)
-        JOIN text_clusters USING (norm) WHERE cluster >= 0
+        FROM ({TEXT_NORMS_SQL}) JOIN text_clusters USING (norm) WHERE cluster >= 0
         """
 
 
 def create_events_table(con: duckdb.DuckDBPyConnection, params: EventParams, table: str = "events") -> None:
     """Events of the chosen kinds from `post_ref` (see prepare_posts) into DuckDB table `table` (EVENT_SCHEMA
     columns), kind by kind: they stay in DuckDB, within its memory limit, never all in Python."""
-    unknown = sorted(set(params.kinds) - set(KINDS))
-    if unknown:
-        raise ValueError(f"unknown co-action kinds {unknown}; choose from {', '.join(KINDS)}")
-    con.execute(f"CREATE OR REPLACE TABLE {table} (aid BIGINT, kind VARCHAR, key VARCHAR, t DOUBLE, pid BIGINT)")
+    con.execute(f"CREATE OR REPLACE TABLE {table} ({EVENT_COLUMNS_SQL})")
     for kind in params.kinds:
-        query = _similar_text_events(con, params) if kind == "similar_text" else _EVENT_SQL[kind]
-        sql_params = {"min_chars": params.min_text_chars} if kind == "same_text" else None
+        sql_params: dict[str, int] | None
+        if kind == "similar_text":
+            query, sql_params = _similar_text_events(con, params), {"min_chars": params.min_text_chars}
+        else:
+            query, sql_params = row_events_query(kind, params)
         try:
             con.execute(f"INSERT INTO {table} SELECT aid, kind, key, t, pid FROM ({query})", sql_params)
         finally:
             if kind == "similar_text":
                 con.unregister("text_clusters")
+
+
+class EventBuilder(Protocol):
+    """Builds the events somewhere else than in the connection (engines/spark_events.py: on Spark, from the
+    store's Parquet), into table `table` of `con`; the same rows as `create_events_table`, whose numbering
+    (`post_ref`, `acct`) must already exist in `con`."""
+
+    def events_into(self, con: duckdb.DuckDBPyConnection, params: EventParams, table: str) -> None: ...
 
 
 def build_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> pa.Table:

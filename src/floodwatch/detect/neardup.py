@@ -23,7 +23,7 @@ million texts take seconds (bench/neardup.py measures it) in bounded memory:
    `np.minimum.reduceat`. Blocks run on a thread pool (NumPy releases the GIL); memory is the signatures
    (4 * H bytes a text) plus a few tens of MB per worker.
 4. LSH: each band's rows fold into a 32-bit key packed above the text index, so one SIMD sort of uint64 per
-   band groups the buckets. A bucket of up to `_ALL_PAIRS_MAX` texts proposes all its pairs; a larger one (a
+   band groups the buckets. A bucket of up to `ALL_PAIRS_MAX` texts proposes all its pairs; a larger one (a
    family of copies, or unrelated texts sharing very common shingles) proposes each member with the bucket's
    first member and with its predecessor: linear in the bucket, and enough to chain a family together.
    Pairs are deduplicated across bands, counting the bands they collided in.
@@ -59,7 +59,19 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["NearDupParams", "jaccard", "near_duplicate_clusters", "normalise", "signatures"]
+__all__ = [
+    "ALL_PAIRS_MAX",
+    "NearDupParams",
+    "bucket_pairs",
+    "component_roots",
+    "jaccard",
+    "near_duplicate_clusters",
+    "normalise",
+    "normalise_array",
+    "signature_rows",
+    "signatures",
+    "verify_pairs",
+]
 
 U16 = npt.NDArray[np.uint16]
 U32 = npt.NDArray[np.uint32]
@@ -72,7 +84,7 @@ _R = TypeVar("_R")
 
 # Whitespace as Python's str.isspace() sees it, in RE2 syntax (RE2's \s is ASCII only).
 _WS = r"[\t\n\x0b\f\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
-_ALL_PAIRS_MAX = 8  # buckets up to this size propose all pairs; larger ones a star on the first member + a chain
+ALL_PAIRS_MAX = 8  # buckets up to this size propose all pairs; larger ones a star on the first member + a chain
 _BLOCK_TEXTS = 16_384  # texts per signature block (a worker's unit; bounds its memory to a few tens of MB)
 _TILE_SHINGLES = 8_192  # shingles per [H, tile] MinHash tile: 96 x 8192 x 4 B = 3 MB, stays in cache
 _PAIR_CHUNK = 262_144  # candidate pairs per signature-agreement chunk
@@ -349,17 +361,17 @@ def _ranges(starts: I64, lengths: I64) -> I64:
 def _band_pairs(order: I64, starts: I64, lengths: I64) -> tuple[I64, I64]:
     """Candidate pairs (left < right) of a band's buckets: all pairs in small buckets, linear in big ones.
 
-    A bucket of more than `_ALL_PAIRS_MAX` members proposes each member with the bucket's first member (a star)
+    A bucket of more than `ALL_PAIRS_MAX` members proposes each member with the bucket's first member (a star)
     and with its predecessor (a chain): if the first member is an outlier the chain still links the family."""
     lefts: list[I64] = []
     rights: list[I64] = []
-    for size in range(2, _ALL_PAIRS_MAX + 1):
+    for size in range(2, ALL_PAIRS_MAX + 1):
         at = starts[lengths == size]
         if len(at):
             iu, ju = np.triu_indices(size, 1)
             lefts.append(order[(at[:, None] + iu).ravel()])
             rights.append(order[(at[:, None] + ju).ravel()])
-    big = lengths > _ALL_PAIRS_MAX
+    big = lengths > ALL_PAIRS_MAX
     if big.any():
         at, big_len = starts[big], lengths[big]
         members = _ranges(at + 1, big_len - 1)  # every member but the first, by sorted position
@@ -569,6 +581,12 @@ def _candidates(keys: U32, params: NearDupParams, workers: int = 1) -> tuple[U32
     return np.concatenate(lefts), np.concatenate(rights), np.concatenate(hits)
 
 
+def _similar_enough(exact: F64, params: NearDupParams) -> npt.NDArray[np.bool_]:
+    """Exact Jaccards at the threshold (up to float rounding) or above."""
+    result: npt.NDArray[np.bool_] = exact >= params.threshold - 1e-12
+    return result
+
+
 def _components(
     texts: pa.LargeStringArray,
     lengths: I64,
@@ -609,7 +627,7 @@ def _components(
                 batch = batch[label[a[batch]] != label[b[batch]]]
                 if len(batch):
                     exact = _exact_jaccards(texts, lengths, a[batch], b[batch], params)
-                    ok = batch[exact >= params.threshold - 1e-12]
+                    ok = batch[_similar_enough(exact, params)]
                     label = _join(label, a[ok], b[ok])
     return label
 
@@ -652,6 +670,70 @@ def near_duplicate_clusters(texts: Texts, params: NearDupParams = NearDupParams(
     clustered = size[component] >= 2
     result[posts[clustered]] = first[component[clustered]]
     return result
+
+
+# --- the same steps, one piece at a time, for a distributed run (engines/spark_events.py) ------------------------
+#
+# `near_duplicate_clusters` holds every signature in one process. On a cluster each step runs on the executors
+# over a slice of the texts or of the candidate pairs, through these functions, so that both runs make the same
+# decisions: the same signatures and band keys, the same candidate rule (all pairs in buckets of up to
+# ALL_PAIRS_MAX, star + chain in larger ones), the same sequential test and exact check per pair. The components
+# do not depend on the order in which verified pairs are joined, so verifying every candidate (rather than
+# skipping pairs already joined) changes the work, not the clusters.
+
+
+def normalise_array(texts: Texts) -> pa.LargeStringArray:
+    """The normalised texts as the clustering sees them (NFKC, lower case, whitespace collapsed, trimmed)."""
+    result: pa.LargeStringArray = _normalise_slice(_as_large_strings(texts))
+    return result
+
+
+def signature_rows(texts: Texts, params: NearDupParams = NearDupParams()) -> tuple[U32, U32]:
+    """MinHash signatures [n, bands * rows] and LSH band keys [bands, n] of already normalised texts."""
+    masks, mults = _permutations(params)
+    return _signature_block(_as_large_strings(texts), params, masks, mults)
+
+
+def bucket_pairs(bucket: U64, node: I64) -> tuple[I64, I64]:
+    """Candidate pairs (left < right) of LSH buckets given as rows (bucket key, node), by the rule of
+    `_candidates`: all pairs in a bucket of up to ALL_PAIRS_MAX nodes, star and chain in a larger one. Every row
+    of a bucket must be present (a bucket split between calls would lose pairs); keys of different bands must
+    differ (fold the band into the key)."""
+    order = np.lexsort((node, bucket))
+    keys, nodes = bucket[order], node[order]
+    n = len(keys)
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if n else np.zeros(0, np.int64)
+    lengths = np.diff(np.append(starts, n))
+    shared = lengths > 1
+    return _band_pairs(nodes, starts[shared], lengths[shared])
+
+
+def verify_pairs(
+    left_sig: U32, right_sig: U32, left_texts: Texts, right_texts: Texts, params: NearDupParams = NearDupParams()
+) -> npt.NDArray[np.bool_]:
+    """Whether each candidate pair (row i of the left and of the right side: signature and normalised text) is a
+    near-duplicate: the sequential test on the signatures, the exact Jaccard for the pairs it leaves undecided."""
+    m = len(left_sig)
+    sig = np.ascontiguousarray(np.concatenate([left_sig, right_sig]))
+    left = np.arange(m, dtype=np.int64)
+    right = left + m
+    accepted, unsure, _ = _screen(sig, left, right, params)
+    ok = np.zeros(m, dtype=bool)
+    ok[accepted] = True
+    if len(unsure):
+        texts = pa.concat_arrays([_as_large_strings(left_texts), _as_large_strings(right_texts)])
+        lengths = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+        exact = _exact_jaccards(texts, lengths, left[unsure], right[unsure], params)
+        ok[unsure[_similar_enough(exact, params)]] = True
+    return ok
+
+
+def component_roots(left: I64, right: I64) -> tuple[I64, I64]:
+    """(nodes, root): every node of the edges, sorted, and the smallest node of its connected component."""
+    nodes, ends = np.unique(np.concatenate([left, right]), return_inverse=True)
+    label = _join(np.arange(len(nodes), dtype=np.int64), ends[: len(left)], ends[len(left) :])
+    root: I64 = nodes[label]
+    return nodes, root
 
 
 # --- exact Jaccard (tests and the recall benchmark) ----------------------------------------------------------
