@@ -6,9 +6,6 @@ pairs many independent cases in one engine call (cases live on keys of their own
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -25,38 +22,17 @@ from floodwatch.engines.base import EVENT_SCHEMA, PairParams, PairResult
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.ingest.base import ReaderOptions
 from floodwatch.ingest.pipeline import ingest
-from floodwatch.sim import SimulationConfig, simulate
 from floodwatch.store.events import EventStore
 from tests.conftest import shared_data_dir
+from tests.spark.conftest import require_spark
 
 pytestmark = pytest.mark.spark
-
-if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-    pytest.skip(
-        "SKIPPED LOUDLY: no Java (java on PATH or JAVA_HOME); the Spark engine needs Java 17", allow_module_level=True
-    )
-pytest.importorskip("pyspark", reason="SKIPPED LOUDLY: PySpark is not installed (pip install 'floodwatch[spark]')")
+require_spark()
 
 from pyspark.sql import SparkSession  # noqa: E402
 
-from floodwatch.engines.spark import SparkConfigError, SparkEngine, load_spark_config, spark_session  # noqa: E402
-
-# Tests are many tiny jobs: on them, compiling generated code and the JVM's optimising JIT cost more than they save.
-LOCAL = {
-    "spark.sql.shuffle.partitions": "4",
-    "spark.default.parallelism": "2",
-    "spark.ui.enabled": "false",
-    "spark.driver.memory": "2g",
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-    "spark.sql.codegen.wholeStage": "false",
-}
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[SparkSession]:
-    session = spark_session("local[2]", LOCAL, app_name="floodwatch-tests")
-    yield session
-    session.stop()
+from floodwatch.engines.spark import SparkConfigError, SparkEngine, load_spark_config  # noqa: E402
+from floodwatch.engines.spark_events import SparkEvents  # noqa: E402
 
 
 def events(rows: list[tuple[int, str, str, float]]) -> pa.Table:
@@ -191,16 +167,6 @@ def test_pairs_into_a_table_through_parquet_and_through_arrow(spark: SparkSessio
     assert list((tmp_path / "exchange").iterdir()) == []  # each call's files are removed
 
 
-@pytest.fixture(scope="module")
-def simulated_store(tmp_path_factory: pytest.TempPathFactory) -> EventStore:
-    root = tmp_path_factory.mktemp("spark-sim")
-    summary = simulate(SimulationConfig(posts=20_000, seed=5), root / "sim")
-    store = EventStore(root / "store")
-    report = ingest(store, [summary.files["posts"], summary.files["accounts"]], "auto", ReaderOptions())
-    assert report.posts.loaded > 15_000
-    return store
-
-
 def test_simulated_world_every_kind_two_windows(spark: SparkSession, simulated_store: EventStore) -> None:
     paired = _compare_every_kind(spark, _store_events(simulated_store), (30.0, 900.0))
     assert {"same_text", "similar_text", "url", "repost", "hashtag"} <= paired
@@ -237,7 +203,8 @@ def _sorted_lines(path: Path) -> list[str]:
 
 def test_network_cli_and_coordination_match(spark: SparkSession, simulated_store: EventStore, tmp_path: Path) -> None:
     """`floodwatch network co_post` (every post on one key: the hot-key case) writes the same edges.csv with
-    --engine spark as with DuckDB, and the coordination detector finds the same accounts and edges."""
+    --engine spark as with DuckDB, and the coordination detector, its events and pairs on Spark, finds the same
+    accounts and edges."""
     data = ["--data-dir", str(simulated_store.root)]
     for engine in ("duckdb", "spark"):
         out = tmp_path / engine / "co_post.csv"
@@ -251,8 +218,11 @@ def test_network_cli_and_coordination_match(spark: SparkSession, simulated_store
     found = {}
     for name in ("duckdb", "spark"):
         con = simulated_store.connect()
-        engine = DuckDBEngine(con) if name == "duckdb" else SparkEngine(spark)
-        result = detect_coordination(con, engine, params)
+        if name == "duckdb":
+            result = detect_coordination(con, DuckDBEngine(con), params)
+        else:  # events and pairs on Spark
+            engine = SparkEngine(spark)
+            result = detect_coordination(con, engine, params, events=SparkEvents(engine, simulated_store.post_files()))
         found[name] = (sorted(result.accounts.to_pylist(), key=str), sorted(result.edges.to_pylist(), key=str))
         con.close()
     assert found["duckdb"][0] and found["duckdb"][1]

@@ -22,7 +22,7 @@ from floodwatch.commands.common import (
     write_findings,
 )
 from floodwatch.detect.coordination import CoordinationParams, CoordinationResult, detect_coordination
-from floodwatch.detect.events import KINDS, EventParams
+from floodwatch.detect.events import KINDS, EventBuilder, EventParams
 from floodwatch.engines.base import CoactionEngine
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.export.graph import GRAPH_FORMATS, write_graph
@@ -62,6 +62,15 @@ def coaction_engine(
             return SparkEngine(spark_session(spark_master, settings))
     except SparkConfigError as exc:
         raise fail(str(exc)) from None
+
+
+def spark_events(engine: CoactionEngine, store: EventStore) -> EventBuilder:
+    """Co-action events built on Spark from the store's Parquet, for the Spark engine `coaction_engine` made."""
+    from floodwatch.engines.spark import SparkEngine
+    from floodwatch.engines.spark_events import SparkEvents
+
+    assert isinstance(engine, SparkEngine)
+    return SparkEvents(engine, store.post_files())
 
 
 def open_store(inputs: list[Path], fmt: str, platform: str | None, out: Path, data_dir: Path | None) -> EventStore:
@@ -199,13 +208,14 @@ def coordination_command(
     started = time.monotonic()
     con = store.connect()
     pairing = coaction_engine(engine, con, spark_master, spark_config)
+    events = spark_events(pairing, store) if engine == "spark" else None
     with console.status("detecting coordination…") as status:
 
         def step(message: str) -> None:
             status.update(f"detecting coordination: {message}…")
             console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {message}")
 
-        result = detect_coordination(con, pairing, params, step)
+        result = detect_coordination(con, pairing, params, step, events)
     print_clusters(result)
     written = write_coordination(result, out, [g.strip() for g in (graph or "").split(",") if g.strip()])
     logged = log_findings(list(result.findings), store.root, "coordination")

@@ -23,7 +23,9 @@ docs/scaling.md has the figures and how to run it on a cluster.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import tempfile
 import tomllib
 from collections.abc import Callable
@@ -98,9 +100,14 @@ def spark_session(
 ) -> SparkSession:
     """A SparkSession with floodwatch's defaults, then `config` on top. `master=None` keeps what spark-submit set."""
     builder = SparkSession.builder.appName(app_name)
+    defaults = dict(SESSION_DEFAULTS)
     if master:
         builder = builder.master(master)
-    for name, value in {**SESSION_DEFAULTS, **(config or {})}.items():
+        if master.startswith("local"):
+            # local Python workers (the events' Arrow functions) run this interpreter, which has floodwatch;
+            # PySpark reads the choice from the environment when the context starts
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    for name, value in {**defaults, **(config or {})}.items():
         builder = builder.config(name, value)
     try:
         session = builder.getOrCreate()
@@ -292,14 +299,13 @@ class SparkEngine(PairsThroughArrow):
         """Through Parquet files in the exchange folder when there is one: DuckDB writes the events (a file per
         thread), Spark reads them in parallel and writes the pairs, DuckDB reads those. Neither events nor pairs
         pass through Python, and on a cluster neither passes through the driver's JVM."""
-        if self.exchange_dir is None:
+        events_dir = self.exchange_folder("events")
+        if events_dir is None:
             return super().key_pairs_into(con, events_query, params, table)
-        self.exchange_dir.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="floodwatch-pairs-", dir=self.exchange_dir))
         try:
-            events_dir, pairs_dir = folder / "events", folder / "pairs"
+            pairs_dir = events_dir.parent / "pairs"
             [(written,)] = con.execute(
-                f"COPY ({events_query}) TO {_sql_path(events_dir)} (FORMAT parquet, PER_THREAD_OUTPUT true)"
+                f"COPY ({events_query}) TO {sql_path(events_dir)} (FORMAT parquet, PER_THREAD_OUTPUT true)"
             ).fetchall()
             create_key_pair_table(con, table)
             if not written:
@@ -311,11 +317,19 @@ class SparkEngine(PairsThroughArrow):
             if any(pairs_dir.glob("*.parquet")):
                 columns = ", ".join(KEY_PAIR_SCHEMA.names)
                 con.execute(
-                    f"INSERT INTO {table} SELECT {columns} FROM read_parquet({_sql_path(pairs_dir / '*.parquet')})"
+                    f"INSERT INTO {table} SELECT {columns} FROM read_parquet({sql_path(pairs_dir / '*.parquet')})"
                 )
             return capped
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(events_dir.parent, ignore_errors=True)
+
+    def exchange_folder(self, name: str) -> Path | None:
+        """A path `name` (not yet created) inside a new folder of the exchange folder, for one transfer; the
+        caller removes its parent when done. None without an exchange folder."""
+        if self.exchange_dir is None:
+            return None
+        self.exchange_dir.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="floodwatch-", dir=self.exchange_dir)) / name
 
     def _run(
         self, events: DataFrame, params: PairParams, collect: Callable[[DataFrame], Collected]
@@ -335,5 +349,5 @@ class SparkEngine(PairsThroughArrow):
 EVENT_SPARK_TYPES = ("bigint", "string", "string", "double", "bigint")
 
 
-def _sql_path(path: Path) -> str:
+def sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"

@@ -10,13 +10,16 @@
 The data dir is an event store (catalog/*.json manifests naming posts/ and accounts/ Parquet files) on a
 filesystem the driver can read. What runs where (docs/scaling.md has the long form):
 
-- driver, DuckDB: reading the Parquet, numbering posts and accounts, building the co-action events (including
-  the near-duplicate MinHash of `similar_text`), then, after pairing, rarity, the chance model's bookkeeping,
-  traces, clustering and explanations: everything but the pairing works on per-account or per-pair tables;
-- executors, Spark SQL: the co-action pairing (SparkEngine), the step whose output grows with the data.
+- executors: `coordination` builds the co-action events from the store's Parquet (engines/spark_events.py:
+  numbering, the per-post event SQL and the near-duplicate MinHash of `similar_text` in Arrow tasks), and both
+  commands pair them (SparkEngine, plain Spark SQL): the steps that read every post and whose output grows
+  with the data;
+- driver, DuckDB: the post numbering kept for evidence, then, after pairing, rarity, the chance model's
+  bookkeeping, traces, clustering and explanations, which work on per-account or per-pair tables.
 
-The master comes from spark-submit (`--master`), not from here. Executors need no Python: the engine is plain
-Spark SQL, so only the driver needs `pip install floodwatch[spark]`.
+The master comes from spark-submit (`--master`), not from here. The event tasks run Python, so executors need
+`pip install floodwatch[spark]` as the driver does; `--events-on driver` builds the events in the driver's
+DuckDB instead, for clusters whose executors have no Python (the pairing itself needs none).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from floodwatch.engines.spark import (
     load_spark_config,
     spark_session,
 )
+from floodwatch.engines.spark_events import SparkEvents
 from floodwatch.store.events import EventStore
 
 
@@ -58,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     coordination.add_argument("--rare-window", default="15m")
     coordination.add_argument("--kinds", default=",".join(KINDS))
     coordination.add_argument("--seed", type=int, default=7)
+    coordination.add_argument(
+        "--events-on",
+        choices=("executors", "driver"),
+        default="executors",
+        help="where the co-action events are built (default: executors; driver: in its DuckDB)",
+    )
     network = commands.add_parser("network", help="floodwatch network KIND (the default, undirected mode)")
     network.add_argument("kind", choices=NETWORK_KINDS)
     network.add_argument("data_dir", type=Path)
@@ -92,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 seed=args.seed,
                 events=EventParams(kinds=kinds),
             )
-            result = detect_coordination(con, engine, params, lambda message: print(message, flush=True))
+            events = SparkEvents(engine, store.post_files()) if args.events_on == "executors" else None
+            result = detect_coordination(con, engine, params, lambda message: print(message, flush=True), events)
             print_clusters(result)
             written = write_coordination(result, args.out, [])
             print(f"done in {time.monotonic() - started:.1f} s; wrote {', '.join(str(p) for p in written)}")
