@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/engines.py                       # 1,000,000 simulated posts, seed 11: the published figures
     .venv/bin/python bench/engines.py --posts 10000000 --results engines_10m   # 10M posts, results of their own
+    .venv/bin/python bench/engines.py --stage events --results engines_events  # building the events instead
     .venv/bin/python bench/engines.py --posts 100000        # a quick run while developing
 
 The posts come from `floodwatch simulate` (bench/common.py's cached folder, shared with the ingest benchmark),
@@ -17,6 +18,11 @@ Then each engine pairs them, `PairParams(window, max_neighbours)`, in a fresh su
 - shuffle read/write: summed over the Spark application's completed stages, from Spark's REST status API
   (`/api/v1/applications/<id>/stages` on the driver's UI, loopback);
 - the pair tables must agree: row count, capped counts and an order-independent hash of every row.
+
+`--stage events` times the step before instead: the co-action events of every kind built from the store's
+Parquet, by DuckDB (`create_events_table`) or on Spark (`SparkEvents`: numbering, per-post SQL in Arrow tasks,
+the distributed MinHash of similar_text); the post numbering the driver keeps is done before the clock starts,
+and the event tables must agree the same way.
 
 Before each run the benchmark waits (up to --quiet-timeout) for other processes to go quiet; CPU time other
 processes used meanwhile is recorded as `other_cpu_s`, since on a shared 2-core machine it slows every engine.
@@ -85,31 +91,53 @@ def _shuffle_figures(spark: Any) -> dict[str, Any]:
     }
 
 
-def worker(engine: str, events_path: Path, window: float, max_neighbours: int, result_path: Path) -> None:
+def _event_digest(con: Any, table: str) -> dict[str, Any]:
+    rows, digest = con.execute(f"SELECT count(*), bit_xor(hash(aid, kind, key, t, pid)) FROM {table}").fetchall()[0]
+    return {"events": int(rows), "digest": str(digest)}
+
+
+def worker(engine: str, stage: str, source: Path, window: float, max_neighbours: int, result_path: Path) -> None:
+    """One engine, one stage: `source` is the events' Parquet (pairs) or the store (events)."""
     from floodwatch import duck
+    from floodwatch.detect.events import EventParams, create_events_table, prepare_posts
     from floodwatch.engines.base import PairParams
+    from floodwatch.engines.duckdb import DuckDBEngine
+    from floodwatch.store.events import EventStore
 
     started = time.perf_counter()
-    con = duck.connect()
-    events_query = "SELECT * FROM read_parquet('" + str(events_path).replace("'", "''") + "')"
-    figures: dict[str, Any] = {"events": int(con.execute(f"SELECT count(*) FROM ({events_query})").fetchall()[0][0])}
-    params = PairParams(window=window, max_neighbours=max_neighbours)
-    if engine == "duckdb":
-        from floodwatch.engines.duckdb import DuckDBEngine
-
-        pair_engine: Any = DuckDBEngine(con)
-        spark = None
-    else:
+    spark = None
+    if engine != "duckdb":
         from floodwatch.engines.spark import SparkEngine, spark_session
 
         spark = spark_session(ENGINES[engine], SPARK_SETTINGS, app_name=f"bench-{engine}")
-        pair_engine = SparkEngine(spark)
-    figures["startup_s"] = round(time.perf_counter() - started, 2)
-    began = time.perf_counter()
-    capped_events, capped_keys = pair_engine.key_pairs_into(con, events_query, params, "pairs")
-    figures["engine_s"] = round(time.perf_counter() - began, 2)
-    figures |= {"capped_events": capped_events, "capped_keys": capped_keys}
-    figures |= _pair_digest(con, "pairs")
+    if stage == "events":
+        store = EventStore(source)
+        con = store.connect()
+        prepare_posts(con)
+        figures: dict[str, Any] = {"posts": int(con.execute("SELECT count(*) FROM post_ref").fetchall()[0][0])}
+        figures["startup_s"] = round(time.perf_counter() - started, 2)
+        began = time.perf_counter()
+        if spark is None:
+            create_events_table(con, EventParams(), "events")
+        else:
+            from floodwatch.engines.spark_events import SparkEvents
+
+            SparkEvents(SparkEngine(spark), store.post_files()).events_into(con, EventParams(), "events")
+        figures["engine_s"] = round(time.perf_counter() - began, 2)
+        figures |= _event_digest(con, "events") | {"capped_events": 0, "capped_keys": 0}
+    else:
+        con = duck.connect()
+        events_query = "SELECT * FROM read_parquet('" + str(source).replace("'", "''") + "')"
+        figures = {"events": int(con.execute(f"SELECT count(*) FROM ({events_query})").fetchall()[0][0])}
+        pair_engine: Any = DuckDBEngine(con) if spark is None else SparkEngine(spark)
+        figures["startup_s"] = round(time.perf_counter() - started, 2)
+        began = time.perf_counter()
+        capped_events, capped_keys = pair_engine.key_pairs_into(
+            con, events_query, PairParams(window=window, max_neighbours=max_neighbours), "pairs"
+        )
+        figures["engine_s"] = round(time.perf_counter() - began, 2)
+        figures |= {"capped_events": capped_events, "capped_keys": capped_keys}
+        figures |= _pair_digest(con, "pairs")
     if spark is not None:
         figures |= _shuffle_figures(spark)
         spark.stop()
@@ -171,6 +199,28 @@ def run_sampled(cmd: list[str], log_path: Path) -> dict[str, Any]:
     }
 
 
+def prepared_store(posts: int, seed: int) -> Path:
+    """bench/.work/engines-store-<size>: the simulated posts ingested, once."""
+    label = size_label(posts)
+    store_dir = WORK / f"engines-store-{label}"
+    stamp = store_dir / "bench-stamp.json"
+    wanted = {"posts": posts, "seed": seed}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        log(f"reusing {rel(store_dir)}")
+        return store_dir
+    sim = simulated_data(posts, seed, cnt_csv=True)
+    subprocess.run(["rm", "-rf", str(store_dir)], check=True)
+    log(f"ingesting {rel(sim / 'posts.jsonl')} into {rel(store_dir)}")
+    fw = floodwatch_bin() / "floodwatch"
+    done = subprocess.run(
+        [str(fw), "ingest", str(sim / "posts.jsonl"), "--data-dir", str(store_dir)], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"floodwatch ingest failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    stamp.write_text(json.dumps(wanted) + "\n")
+    return store_dir
+
+
 def prepared_events(posts: int, seed: int) -> Path:
     """bench/.work/engines-events-<size>.parquet: every kind's events of the simulated posts, built once."""
     label = size_label(posts)
@@ -180,16 +230,7 @@ def prepared_events(posts: int, seed: int) -> Path:
     if events_path.exists() and stamp.exists() and json.loads(stamp.read_text()) == wanted:
         log(f"reusing {rel(events_path)}")
         return events_path
-    sim = simulated_data(posts, seed, cnt_csv=True)
-    store_dir = WORK / f"engines-store-{label}"
-    subprocess.run(["rm", "-rf", str(store_dir)], check=True)
-    log(f"ingesting {rel(sim / 'posts.jsonl')} into {rel(store_dir)}")
-    fw = floodwatch_bin() / "floodwatch"
-    done = subprocess.run(
-        [str(fw), "ingest", str(sim / "posts.jsonl"), "--data-dir", str(store_dir)], capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"floodwatch ingest failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    store_dir = prepared_store(posts, seed)
     log("building the co-action events (all kinds) with DuckDB")
     import pyarrow.parquet as pq
 
@@ -215,27 +256,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--results", default="engines", help="results name: bench/results/NAME.json (default engines; e.g. engines_10m)"
     )
+    parser.add_argument(
+        "--stage", choices=("pairs", "events"), default="pairs", help="what to time: pairing (default) or the events"
+    )
     parser.add_argument("--worker", choices=list(ENGINES), help=argparse.SUPPRESS)
-    parser.add_argument("--events", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker(args.worker, args.events, args.window, args.max_neighbours, args.result)
+        worker(args.worker, args.stage, args.source, args.window, args.max_neighbours, args.result)
         return 0
 
     chosen = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = sorted(set(chosen) - set(ENGINES))
     if unknown:
         parser.error(f"unknown engines {unknown}")
-    events_path = prepared_events(args.posts, args.seed)
+    source = prepared_events(args.posts, args.seed) if args.stage == "pairs" else prepared_store(args.posts, args.seed)
     runs_dir = WORK / "engines-runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     runs: dict[str, dict[str, Any]] = {}
     for engine in chosen:
         result_path = runs_dir / f"{engine}.json"
         result_path.unlink(missing_ok=True)
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, "--events", str(events_path)]
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", engine, "--source", str(source)]
         cmd += [
+            "--stage",
+            args.stage,
             "--window",
             str(args.window),
             "--max-neighbours",
@@ -245,14 +291,14 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if args.quiet_timeout > 0:
             wait_until_quiet(timeout=args.quiet_timeout)
-        log(f"{engine}: pairing")
+        log(f"{engine}: {'pairing' if args.stage == 'pairs' else 'building the events'}")
         measured = run_sampled(cmd, runs_dir / f"{engine}.log")
         if measured["returncode"] != 0:
             raise SystemExit(f"{engine} failed; see {rel(runs_dir / (engine + '.log'))}")
         runs[engine] = {**measured, **json.loads(result_path.read_text())}
         log(f"{engine}: {runs[engine]['engine_s']} s in the engine, {runs[engine]['wall_s']} s in all")
 
-    digests = {(r["pairs"], r["digest"], r["capped_events"], r["capped_keys"]) for r in runs.values()}
+    digests = {(r[args.stage], r["digest"], r["capped_events"], r["capped_keys"]) for r in runs.values()}
     identical = len(digests) == 1
     speedup = None
     if {"spark-local1", "spark-local2"} <= runs.keys():
@@ -260,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print_table(
-        ("engine", "wall s", "engine s", "start s", "CPU s", "peak MB", "shuffle rd MB", "shuffle wr MB", "pairs"),
+        ("engine", "wall s", "engine s", "start s", "CPU s", "peak MB", "shuffle rd MB", "shuffle wr MB", args.stage),
         [
             (
                 name,
@@ -271,41 +317,47 @@ def main(argv: list[str] | None = None) -> int:
                 r["peak_mb"],
                 r.get("shuffle_read_mb", "-"),
                 r.get("shuffle_write_mb", "-"),
-                r["pairs"],
+                r[args.stage],
             )
             for name, r in runs.items()
         ],
     )
-    events = next(iter(runs.values()))["events"]
+    first = next(iter(runs.values()))
+    size = first["events"] if args.stage == "pairs" else first["posts"]
     path = write_results(
         args.results,
         {
             "posts_requested": args.posts,
             "seed": args.seed,
-            "events": events,
+            "stage": args.stage,
+            ("events" if args.stage == "pairs" else "posts"): size,
             "params": {"window": args.window, "max_neighbours": args.max_neighbours},
             "floodwatch_git": git_revision(),
             "versions": package_versions(sys.executable, ["floodwatch", "duckdb", "pyarrow", "pyspark"]),
             "java": subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0],
             "spark_settings": SPARK_SETTINGS,
             "method": (
-                "each engine pairs the same Parquet events in a fresh subprocess; wall = whole subprocess, "
-                "engine = key_pairs_into alone (DuckDB in place; Spark through Parquet in an exchange folder); "
+                "each engine pairs the same Parquet events (stage pairs) or builds the events from the same store "
+                "(stage events) in a fresh subprocess; wall = whole subprocess, engine = key_pairs_into alone "
+                "(DuckDB in place; Spark through Parquet in an exchange folder) or the event building alone "
+                "(after the driver's numbering); "
                 "peak = max summed RSS of the process tree (JVM included), sampled "
                 "every 50 ms; shuffle bytes from Spark's REST status API; other_cpu_s = CPU other processes used "
                 "meanwhile (from /proc/stat)"
             ),
-            "identical_pairs": identical,
+            f"identical_{args.stage}": identical,
             "speedup_local1_to_local2": speedup,
             "runs": runs,
         },
     )
     fastest = min(runs, key=lambda name: runs[name]["engine_s"])
+    made = f"{runs[fastest][args.stage]:,} {args.stage}"
     summary = (
-        f"engines: {events:,} events of {size_label(args.posts)} posts -> {runs[fastest]['pairs']:,} pairs; "
+        f"engines ({args.stage}): {size:,} {'events' if args.stage == 'pairs' else 'posts'} of "
+        f"{size_label(args.posts)} simulated -> {made}; "
         + ", ".join(f"{name} {r['engine_s']:.1f} s / {r['peak_mb']:,.0f} MB" for name, r in runs.items())
         + (f"; Spark 1->2 cores x{speedup}" if speedup else "")
-        + ("; identical pair tables" if identical else "; PAIR TABLES DIFFER")
+        + (f"; identical {args.stage} tables" if identical else f"; {args.stage.upper()} TABLES DIFFER")
     )
     announce(path, summary)
     return 0 if identical else 1
