@@ -272,3 +272,18 @@ def test_cli_refuses_bad_spark_options(simulated_store: EventStore, tmp_path: Pa
     assert done.exit_code == 2 and "--compat cnt" in done.output
     done = CliRunner().invoke(_cli(), ["detect", "coordination", *data, "--spark-config", str(tmp_path / "none.toml")])
     assert done.exit_code == 2 and "cannot read Spark config" in done.output
+
+
+def test_detect_coordination_cli_writes_the_same_files(
+    spark: SparkSession, simulated_store: EventStore, tmp_path: Path
+) -> None:
+    """`floodwatch detect coordination --engine spark`, events and pairs on Spark, chance model included, writes
+    the accounts.csv and edges.csv DuckDB writes. (The command's session is the running test session.)"""
+    data = ["--data-dir", str(simulated_store.root), "--kinds", "similar_text,url"]
+    for engine in ("duckdb", "spark"):
+        args = ["detect", "coordination", *data, "--out", str(tmp_path / engine), "--engine", engine]
+        done = CliRunner().invoke(_cli(), [*args, "--spark-master", "local[2]"])
+        assert done.exit_code == 0, done.output
+    for name in ("accounts.csv", "edges.csv"):
+        duck_lines = _sorted_lines(tmp_path / "duckdb" / name)
+        assert len(duck_lines) > 1 and _sorted_lines(tmp_path / "spark" / name) == duck_lines, name
