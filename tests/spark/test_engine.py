@@ -6,6 +6,7 @@ pairs many independent cases in one engine call (cases live on keys of their own
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import duckdb
@@ -227,6 +228,21 @@ def test_network_cli_and_coordination_match(spark: SparkSession, simulated_store
         con.close()
     assert found["duckdb"][0] and found["duckdb"][1]
     assert found["spark"] == found["duckdb"]
+
+
+def test_network_of_one_platform_matches(spark: SparkSession, simulated_store: EventStore, tmp_path: Path) -> None:
+    """`network co_similar_tweet --platform douyin --engine spark`: the events of that platform's posts alone, built
+    and paired on Spark, give DuckDB's edges."""
+    data = ["--data-dir", str(simulated_store.root), "--platform", "douyin"]
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / engine / "similar.csv"
+        args = ["network", "co_similar_tweet", *data, "--out", str(out), "--engine", engine, "--window", "15m"]
+        done = CliRunner().invoke(_cli(), args)
+        assert done.exit_code == 0, done.output
+    duck_lines = _sorted_lines(tmp_path / "duckdb" / "similar.csv")
+    edges = list(csv.DictReader(duck_lines))
+    assert edges and {(e["platform_a"], e["platform_b"]) for e in edges} == {("douyin", "douyin")}
+    assert _sorted_lines(tmp_path / "spark" / "similar.csv") == duck_lines
 
 
 def test_spark_submit_network_matches_cli(spark: SparkSession, simulated_store: EventStore, tmp_path: Path) -> None:

@@ -64,13 +64,14 @@ def coaction_engine(
         raise fail(str(exc)) from None
 
 
-def spark_events(engine: CoactionEngine, store: EventStore) -> EventBuilder:
-    """Co-action events built on Spark from the store's Parquet, for the Spark engine `coaction_engine` made."""
+def spark_events(engine: CoactionEngine, store: EventStore, platform: str | None = None) -> EventBuilder:
+    """Co-action events built on Spark from the store's Parquet (of one platform, if given), for the Spark engine
+    `coaction_engine` made."""
     from floodwatch.engines.spark import SparkEngine
     from floodwatch.engines.spark_events import SparkEvents
 
     assert isinstance(engine, SparkEngine)
-    return SparkEvents(engine, store.post_files())
+    return SparkEvents(engine, store.post_files(), platform)
 
 
 def open_store(inputs: list[Path], fmt: str, platform: str | None, out: Path, data_dir: Path | None) -> EventStore:

@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 
 from floodwatch.commands.common import DataDirOption, console, errors, fail, parse_duration, run_ingest
-from floodwatch.commands.detect import ENGINES, SparkConfigOption, SparkMasterOption, coaction_engine
+from floodwatch.commands.detect import ENGINES, SparkConfigOption, SparkMasterOption, coaction_engine, spark_events
 from floodwatch.detect.networks import (
     CNT_VERSION,
     COMPAT_MODES,
@@ -185,8 +185,9 @@ def network_command(
         con = store.connect()
         try:
             pairing = coaction_engine(engine, con, spark_master, spark_config)
+            events = spark_events(pairing, store, params.platform) if engine == "spark" else None
             with console.status(f"computing the {kind} network…"):
-                run = compute_network(con, params, store, pairing)
+                run = compute_network(con, params, store, pairing, events)
                 written = write_network(con, run, out, graph_format_)
             _print_summary(con, run, time.monotonic() - started, written)
         except NetworkError as exc:

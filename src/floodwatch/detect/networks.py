@@ -73,7 +73,7 @@ import duckdb
 import pyarrow as pa
 
 from floodwatch.detect.coordination import moments_sql
-from floodwatch.detect.events import EventParams, create_events_table, prepare_posts
+from floodwatch.detect.events import EventBuilder, EventParams, create_events_table, prepare_posts
 from floodwatch.engines.base import CoactionEngine, PairParams
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.export.graph import GRAPH_FORMATS, write_graph
@@ -626,7 +626,12 @@ def _compute_compat(
 
 
 def _compute_floodwatch(
-    con: duckdb.DuckDBPyConnection, params: NetworkParams, where: str, run: NetworkRun, engine: CoactionEngine
+    con: duckdb.DuckDBPyConnection,
+    params: NetworkParams,
+    where: str,
+    run: NetworkRun,
+    engine: CoactionEngine,
+    events: EventBuilder | None,
 ) -> None:
     prepare_posts(con, where)
     kind = FLOODWATCH_KINDS[params.kind]
@@ -641,7 +646,10 @@ def _compute_floodwatch(
             event_params = replace(
                 event_params, neardup=replace(event_params.neardup, threshold=params.similarity_threshold)
             )
-        create_events_table(con, replace(event_params, kinds=(kind,)), "_network_events")
+        if events is None:
+            create_events_table(con, replace(event_params, kinds=(kind,)), "_network_events")
+        else:
+            events.events_into(con, replace(event_params, kinds=(kind,)), "_network_events")
     run.posts = int(con.execute("SELECT count(*) FROM post_ref").fetchall()[0][0])
     run.events = int(con.execute("SELECT count(*) FROM _network_events").fetchall()[0][0])
     con.execute("DROP TABLE IF EXISTS _network_key_pairs")
@@ -677,18 +685,21 @@ def compute_network(
     params: NetworkParams,
     store: EventStore | None = None,
     engine: CoactionEngine | None = None,
+    events: EventBuilder | None = None,
 ) -> NetworkRun:
     """The network of `params.kind` from the `posts` view of `con` into the temp table `network_edges`.
 
     `store` (the store behind `con`) lets compat mode read raw CNT fields back from the ingested files; `engine`
-    pairs the default mode's events (DuckDB on `con` if not given; compat mode always runs in DuckDB)."""
+    pairs the default mode's events (DuckDB on `con` if not given; compat mode always runs in DuckDB), which
+    `events` builds (Spark: of the posts of `params.platform`), or DuckDB on `con` if not given."""
     params.validate()
     run = NetworkRun(params)
     _check_platform(con, params.platform)
     if params.compat == "cnt":
         _compute_compat(con, store, params, run)
     else:
-        _compute_floodwatch(con, params, _platform_filter(params.platform), run, engine or DuckDBEngine(con))
+        where = _platform_filter(params.platform)
+        _compute_floodwatch(con, params, where, run, engine or DuckDBEngine(con), events)
     run.edges = int(con.execute(f"SELECT count(*) FROM {NETWORK_TABLE}").fetchall()[0][0])
     if run.capped_events:
         run.notes.append(

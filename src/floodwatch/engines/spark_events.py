@@ -256,9 +256,10 @@ class SparkEvents:
     """`events.EventBuilder` on Spark: the events of the store's post files, built on the executors, loaded into
     the driver's DuckDB through the pairing engine's exchange folder (or, without one, as Arrow)."""
 
-    def __init__(self, engine: SparkEngine, post_files: Sequence[Path]) -> None:
+    def __init__(self, engine: SparkEngine, post_files: Sequence[Path], platform: str | None = None) -> None:
         self.engine = engine
         self.post_files = list(post_files)
+        self.platform = platform  # only this platform's posts, as `prepare_posts` numbers them for a network
 
     def events_into(self, con: duckdb.DuckDBPyConnection, params: EventParams, table: str) -> None:
         con.execute(f"CREATE OR REPLACE TABLE {table} ({EVENT_COLUMNS_SQL})")
@@ -267,7 +268,10 @@ class SparkEvents:
         kept: list[DataFrame] = []
         folder = self.engine.exchange_folder("events")
         try:
-            posts = numbered_posts(read_posts(self.engine.spark, self.post_files), kept)
+            posts = read_posts(self.engine.spark, self.post_files)
+            if self.platform is not None:
+                posts = posts.where(F.col("platform") == F.lit(self.platform))
+            posts = numbered_posts(posts, kept)
             posts = _kept(posts.select("pid", "aid", *POST_COLUMNS), kept)
             numbered = posts.agg(F.count(F.lit(1)), F.count_distinct("aid")).collect()[0]
             expected = con.execute("SELECT (SELECT count(*) FROM post_ref), (SELECT count(*) FROM acct)").fetchall()[0]

@@ -10,16 +10,15 @@
 The data dir is an event store (catalog/*.json manifests naming posts/ and accounts/ Parquet files) on a
 filesystem the driver can read. What runs where (docs/scaling.md has the long form):
 
-- executors: `coordination` builds the co-action events from the store's Parquet (engines/spark_events.py:
-  numbering, the per-post event SQL and the near-duplicate MinHash of `similar_text` in Arrow tasks), and both
-  commands pair them (SparkEngine, plain Spark SQL): the steps that read every post and whose output grows
-  with the data;
+- executors: both commands build the co-action events from the store's Parquet (engines/spark_events.py:
+  numbering, the per-post event SQL and the near-duplicate MinHash of `similar_text` in Arrow tasks) and pair
+  them (SparkEngine, plain Spark SQL): the steps that read every post and whose output grows with the data;
 - driver, DuckDB: the post numbering kept for evidence, then, after pairing, rarity, the chance model's
   bookkeeping, traces, clustering and explanations, which work on per-account or per-pair tables.
 
 The master comes from spark-submit (`--master`), not from here. The event tasks run Python, so executors need
-`pip install floodwatch[spark]` as the driver does; `--events-on driver` builds the events in the driver's
-DuckDB instead, for clusters whose executors have no Python (the pairing itself needs none).
+`pip install floodwatch[spark]` as the driver does; `spark_submit.py --events-on driver ...` builds the events
+in the driver's DuckDB instead, for clusters whose executors have no Python (the pairing itself needs none).
 """
 
 from __future__ import annotations
@@ -54,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_BUCKET_SECONDS,
         help="time bucket that bounds one task's share of a hot key (default: 3600)",
     )
+    parser.add_argument(
+        "--events-on",
+        choices=("executors", "driver"),
+        default="executors",
+        help="where the co-action events are built (default: executors; driver: in its DuckDB)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     coordination = commands.add_parser("coordination", help="floodwatch detect coordination")
     coordination.add_argument("data_dir", type=Path)
@@ -62,12 +67,6 @@ def _parser() -> argparse.ArgumentParser:
     coordination.add_argument("--rare-window", default="15m")
     coordination.add_argument("--kinds", default=",".join(KINDS))
     coordination.add_argument("--seed", type=int, default=7)
-    coordination.add_argument(
-        "--events-on",
-        choices=("executors", "driver"),
-        default="executors",
-        help="where the co-action events are built (default: executors; driver: in its DuckDB)",
-    )
     network = commands.add_parser("network", help="floodwatch network KIND (the default, undirected mode)")
     network.add_argument("kind", choices=NETWORK_KINDS)
     network.add_argument("data_dir", type=Path)
@@ -90,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     except SparkConfigError as exc:
         raise SystemExit(str(exc)) from None
     engine = SparkEngine(session, args.bucket_seconds)
+    events = SparkEvents(engine, store.post_files()) if args.events_on == "executors" else None
     started = time.monotonic()
     con = store.connect()
     try:
@@ -102,7 +102,6 @@ def main(argv: Sequence[str] | None = None) -> None:
                 seed=args.seed,
                 events=EventParams(kinds=kinds),
             )
-            events = SparkEvents(engine, store.post_files()) if args.events_on == "executors" else None
             result = detect_coordination(con, engine, params, lambda message: print(message, flush=True), events)
             print_clusters(result)
             written = write_coordination(result, args.out, [])
@@ -114,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 min_weight=args.min_weight,
                 max_neighbours=args.max_neighbours,
             )
-            run = compute_network(con, network, store, engine)
+            run = compute_network(con, network, store, engine, events)
             path = write_network(con, run, args.out, args.format)
             print(
                 f"{args.kind}: {run.edges:,} edges from {run.events:,} events; wrote {path} in "
