@@ -30,7 +30,7 @@ import leidenalg
 import pyarrow as pa
 
 from floodwatch import duck
-from floodwatch.detect.events import KINDS, EventBuilder, EventParams, create_events_table, prepare_posts
+from floodwatch.detect.events import IN_DUCKDB, KINDS, EventBuilder, EventParams, prepare_posts
 from floodwatch.detect.explain import ClusterReport, cluster_membership, cluster_scope, explain_cluster
 from floodwatch.engines.base import CoactionEngine, PairParams
 from floodwatch.schema import Finding, Subject
@@ -205,10 +205,7 @@ def compute_pairs(
     event_params = EventParams(
         kinds=params.kinds, min_text_chars=params.events.min_text_chars, neardup=params.events.neardup
     )
-    if events is None:
-        create_events_table(con, event_params)
-    else:
-        events.events_into(con, event_params, "events")
+    (events or IN_DUCKDB).events_into(con, event_params, "events")
     by_kind = dict(con.execute("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind").fetchall())
     con.execute(
         f"""

@@ -166,6 +166,16 @@ class EventBuilder(Protocol):
     def events_into(self, con: duckdb.DuckDBPyConnection, params: EventParams, table: str) -> None: ...
 
 
+class DuckDBEvents:
+    """The default EventBuilder: `create_events_table` in the connection itself."""
+
+    def events_into(self, con: duckdb.DuckDBPyConnection, params: EventParams, table: str) -> None:
+        create_events_table(con, params, table)
+
+
+IN_DUCKDB = DuckDBEvents()
+
+
 def build_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> pa.Table:
     """The events of `create_events_table` as an Arrow table, for callers that hand them to an engine."""
     create_events_table(con, params, "_built_events")

@@ -73,7 +73,7 @@ import duckdb
 import pyarrow as pa
 
 from floodwatch.detect.coordination import moments_sql
-from floodwatch.detect.events import EventBuilder, EventParams, create_events_table, prepare_posts
+from floodwatch.detect.events import IN_DUCKDB, EventBuilder, EventParams, prepare_posts
 from floodwatch.engines.base import CoactionEngine, PairParams
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.export.graph import GRAPH_FORMATS, write_graph
@@ -646,10 +646,7 @@ def _compute_floodwatch(
             event_params = replace(
                 event_params, neardup=replace(event_params.neardup, threshold=params.similarity_threshold)
             )
-        if events is None:
-            create_events_table(con, replace(event_params, kinds=(kind,)), "_network_events")
-        else:
-            events.events_into(con, replace(event_params, kinds=(kind,)), "_network_events")
+        (events or IN_DUCKDB).events_into(con, replace(event_params, kinds=(kind,)), "_network_events")
     run.posts = int(con.execute("SELECT count(*) FROM post_ref").fetchall()[0][0])
     run.events = int(con.execute("SELECT count(*) FROM _network_events").fetchall()[0][0])
     con.execute("DROP TABLE IF EXISTS _network_key_pairs")

@@ -100,14 +100,13 @@ def spark_session(
 ) -> SparkSession:
     """A SparkSession with floodwatch's defaults, then `config` on top. `master=None` keeps what spark-submit set."""
     builder = SparkSession.builder.appName(app_name)
-    defaults = dict(SESSION_DEFAULTS)
     if master:
         builder = builder.master(master)
         if master.startswith("local"):
             # local Python workers (the events' Arrow functions) run this interpreter, which has floodwatch;
             # PySpark reads the choice from the environment when the context starts
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    for name, value in {**defaults, **(config or {})}.items():
+    for name, value in {**SESSION_DEFAULTS, **(config or {})}.items():
         builder = builder.config(name, value)
     try:
         session = builder.getOrCreate()
@@ -314,11 +313,7 @@ class SparkEngine(PairsThroughArrow):
                 *(F.col(f.name).cast(t) for f, t in zip(EVENT_SCHEMA, EVENT_SPARK_TYPES, strict=True))
             )
             _, capped = self._run(frame, params, lambda pairs: pairs.write.parquet(str(pairs_dir)))
-            if any(pairs_dir.glob("*.parquet")):
-                columns = ", ".join(KEY_PAIR_SCHEMA.names)
-                con.execute(
-                    f"INSERT INTO {table} SELECT {columns} FROM read_parquet({sql_path(pairs_dir / '*.parquet')})"
-                )
+            append_parquet(con, table, KEY_PAIR_SCHEMA.names, pairs_dir)
             return capped
         finally:
             shutil.rmtree(events_dir.parent, ignore_errors=True)
@@ -347,7 +342,16 @@ class SparkEngine(PairsThroughArrow):
 
 
 EVENT_SPARK_TYPES = ("bigint", "string", "string", "double", "bigint")
+EVENT_DDL = ", ".join(f"{f.name} {t}" for f, t in zip(EVENT_SCHEMA, EVENT_SPARK_TYPES, strict=True))
 
 
 def sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def append_parquet(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], folder: Path) -> None:
+    """The Parquet files Spark wrote to `folder` (none when its result was empty), appended to `table`."""
+    if any(folder.glob("*.parquet")):
+        con.execute(
+            f"INSERT INTO {table} SELECT {', '.join(columns)} FROM read_parquet({sql_path(folder / '*.parquet')})"
+        )

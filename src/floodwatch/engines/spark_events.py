@@ -41,7 +41,7 @@ from floodwatch import duck
 from floodwatch.detect import neardup
 from floodwatch.detect.events import EVENT_COLUMNS_SQL, ROW_KINDS, TEXT_NORMS_SQL, EventParams, row_events_query
 from floodwatch.engines.base import EVENT_SCHEMA
-from floodwatch.engines.spark import SparkEngine, sql_path
+from floodwatch.engines.spark import EVENT_DDL, SparkEngine, append_parquet
 from floodwatch.schema import STORED_POST_SCHEMA
 
 # The post columns the event queries read.
@@ -50,7 +50,6 @@ POST_COLUMNS = (
     *("text", "urls", "hashtags", "mentions", "repost_of", "reply_to"),
 )
 Query = tuple[str, dict[str, int] | None]  # SQL over table `post_ref`, and its parameters
-EVENT_DDL = "aid long, kind string, key string, t double, pid long"
 _LOW_BITS = (1 << 33) - 1  # monotonically_increasing_id: partition index above, row number within it below
 _SPARK_TYPES = {"string": "string", "timestamp[us, tz=UTC]": "timestamp", "list<item: string>": "array<string>"}
 
@@ -285,11 +284,7 @@ class SparkEvents:
                 duck.copy_arrow(con, table, events.toArrow().cast(EVENT_SCHEMA), append=True)
             else:
                 events.write.parquet(str(folder))
-                if any(folder.glob("*.parquet")):
-                    con.execute(
-                        f"INSERT INTO {table} SELECT {', '.join(EVENT_SCHEMA.names)} "
-                        f"FROM read_parquet({sql_path(folder / '*.parquet')})"
-                    )
+                append_parquet(con, table, EVENT_SCHEMA.names, folder)
         finally:
             for frame in kept:
                 frame.unpersist()
