@@ -31,7 +31,8 @@ WEIBO_TAG = r"#([^#\s@]{0,40}\p{Han}[^#\s@]{0,40})#"
 PLAIN_TAG = r"(?:^|[^\p{L}\p{N}_&])#([\p{L}\p{N}_]+)"
 MENTION = r"(?:^|[^\p{L}\p{N}_.])@([\p{L}\p{N}_\-]+)"
 PLATFORM_NAME = r"[a-z0-9][a-z0-9._\-]{0,63}"  # also a directory name in the store
-ENGLISH_HINT = r"\b(the|and|is|are|was|to|of|in|that|it|for|you|this|with|on|not|have)\b"
+# Case-insensitive in the pattern: RE2 folds case ~2x faster than lower() copies every text.
+ENGLISH_HINT = r"(?i)\b(the|and|is|are|was|to|of|in|that|it|for|you|this|with|on|not|have)\b"
 
 _TS_SQL = """
 CASE
@@ -134,7 +135,7 @@ SELECT
   CASE
     WHEN {_clean("lang")} IS NOT NULL THEN lower({_clean("lang")})
     WHEN trim(p_text) = '' THEN NULL
-    WHEN p_cjk = '' THEN CASE WHEN regexp_matches(lower(p_text), '{ENGLISH_HINT}') THEN 'en' END
+    WHEN p_cjk = '' THEN CASE WHEN regexp_matches(p_text, '{ENGLISH_HINT}') THEN 'en' END
     WHEN regexp_matches(p_text, {sql_str(KANA)}) THEN 'ja'
     WHEN regexp_matches(p_cjk, '\\p{{Hangul}}') THEN 'ko'
     ELSE 'zh'

@@ -280,14 +280,17 @@ WITH hashed AS (
       coalesce(text, ''), coalesce(reply_to, ''), coalesce(repost_of, ''), coalesce(quote_of, ''),
       coalesce(array_to_string(urls_original, ' '), ''))) AS content_hash
   FROM new_posts
+), repeated_ids AS (
+  -- ids that occur more than once in this batch (rare): only their rows are ranked below
+  SELECT platform, post_id FROM new_posts GROUP BY platform, post_id HAVING count(*) > 1
 ), repeated AS (
-  -- ids that occur more than once in this batch (rare): the first occurrence is the reference
+  -- the first occurrence of a repeated id is the reference
   SELECT platform, post_id,
     min((_chunk, source_line)) AS first_pos,
     arg_min(content_hash, (_chunk, source_line)) AS first_hash,
     arg_min(source_line, (_chunk, source_line)) AS first_line,
     arg_min(source_file, (_chunk, source_line)) AS first_file
-  FROM hashed GROUP BY platform, post_id HAVING count(*) > 1
+  FROM hashed SEMI JOIN repeated_ids USING (platform, post_id) GROUP BY platform, post_id
 )
 SELECT h.*, r.first_line, r.first_file,
   CASE
