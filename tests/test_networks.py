@@ -243,8 +243,9 @@ def test_token_sets_on_worker_processes_equal_one_process() -> None:
     texts: list[str | None] = ["can't stop, won't stop!", "你好，世界！ 3.14 U.S.A.", None, "", "＠user ｈｉ @user"]
     texts += [f"post {i} #tag{i % 3} @someone{i} ok" for i in range(20)]
     serial = [cnt_tokens(t) for t in texts]
-    assert cnt_token_sets(texts, workers=2, chunk=4) == serial
-    assert cnt_token_sets(texts, workers=1) == serial
+    arrow_texts = pa.array(texts, pa.string())
+    assert cnt_token_sets(arrow_texts, workers=2, chunk=4).to_pylist() == serial
+    assert cnt_token_sets(arrow_texts, workers=1).to_pylist() == serial
 
 
 def test_compat_needs_one_platform(tmp_path: Path) -> None:

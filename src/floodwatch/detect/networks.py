@@ -220,22 +220,28 @@ def cnt_tokens(text: str | None) -> list[str]:
     return _cnt_tokenizer()(text or "")
 
 
-def _tokenize_chunk(texts: list[str | None]) -> list[list[str]]:
-    return [cnt_tokens(t) for t in texts]
+TOKEN_SETS = pa.list_(pa.string())
+
+
+def _tokenize_chunk(texts: pa.Array) -> pa.Array:
+    return pa.array([cnt_tokens(t) for t in texts.to_pylist()], TOKEN_SETS)
 
 
 TOKENIZE_CHUNK = 20_000
 
 
-def cnt_token_sets(texts: list[str | None], workers: int, chunk: int = TOKENIZE_CHUNK) -> list[list[str]]:
+def cnt_token_sets(texts: pa.Array, workers: int, chunk: int = TOKENIZE_CHUNK) -> pa.ChunkedArray:
     """`cnt_tokens` of every text, on `workers` processes: CNT's Unicode word-boundary tokenizer is pure Python
-    and most of co_similar_tweet's time, and each text is independent of the others."""
-    chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
+    and most of co_similar_tweet's time, and each text is independent of the others. Texts go out and token
+    sets come back as Arrow arrays, which cross processes as a few buffers instead of millions of pickled
+    strings (that unpickling, on the parent alone, took as long as the tokenizing)."""
+    # Copies, so each task pickles its own rows, not the whole buffer it was sliced from.
+    chunks = [pa.concat_arrays([texts.slice(i, chunk)]) for i in range(0, len(texts), chunk)]
     if workers <= 1 or len(chunks) <= 1:
-        return [tokens for chunk in chunks for tokens in _tokenize_chunk(chunk)]
+        return pa.chunked_array([_tokenize_chunk(part) for part in chunks], TOKEN_SETS)
     # spawn, not fork: the parent runs DuckDB's threads, and a forked child could inherit a lock one of them held
     with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        return [tokens for part in pool.map(_tokenize_chunk, chunks) for tokens in part]
+        return pa.chunked_array(list(pool.map(_tokenize_chunk, chunks)), TOKEN_SETS)
 
 
 def _register_cnt_text(con: duckdb.DuckDBPyConnection) -> None:
@@ -520,17 +526,20 @@ def _compat_similar_events(con: duckdb.DuckDBPyConnection, params: NetworkParams
     """Temp tables cnt_events (one row per message and prefix token) and cnt_similar_pairs (verified pairs)."""
     threshold = params.similarity_threshold or CNT_SIMILARITY_THRESHOLD
     sql_params = {"window": _window_us(params.window), "threshold": threshold, "min_tokens": int(params.min_tokens)}
-    texts = con.sql("SELECT DISTINCT text_cnt FROM cnt_posts WHERE repost_of IS NULL").fetchall()
-    plain = [t for (t,) in texts]
-    del texts
+    texts = (
+        con.sql("SELECT DISTINCT text_cnt FROM cnt_posts WHERE repost_of IS NULL")
+        .to_arrow_table()
+        .column(0)
+        .combine_chunks()
+    )
     workers = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    tokens = pa.array(cnt_token_sets(plain, workers), pa.list_(pa.string()))
-    con.register("_sim_text", pa.table({"text_cnt": pa.array(plain, pa.string()), "tokens": tokens}))
+    tokens = cnt_token_sets(texts, workers)
+    con.register("_sim_text", pa.table({"text_cnt": texts, "tokens": tokens}))
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE sim_text AS SELECT * FROM _sim_text")
     finally:
         con.unregister("_sim_text")
-    del plain, tokens
+    del texts, tokens
     for statement in (
         """CREATE OR REPLACE TEMP TABLE sim_sets AS
         SELECT tokens, row_number() OVER () AS sid, len(tokens) AS n
