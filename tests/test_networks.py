@@ -29,9 +29,6 @@ from floodwatch.detect.networks import (
     NetworkError,
     NetworkParams,
     NetworkRun,
-    cnt_preprocess,
-    cnt_token_sets,
-    cnt_tokens,
     compute_network,
     network_edges,
     write_network,
@@ -213,39 +210,6 @@ def test_co_similar_tweet_jaccard_threshold(tmp_path: Path) -> None:
     edges = cnt(tmp_path, rows, "co_similar_tweet", similarity_threshold=0.75)
     assert set(edges) == {("a", "b"), ("b", "a"), ("a", "c"), ("c", "a")}
     assert ("d", "d") not in cnt(tmp_path, rows, "co_similar_tweet", self_loops=True)
-
-
-def test_cnt_text_functions_match_cnt() -> None:
-    # Expected values printed by CNT 1.5.2's similarity.message_preprocessor and tokenize (+ split).
-    cases = {
-        "Hello  @World_1 THIS\tis\na Test": ("hello this is a test", ["a", "hello", "is", "test", "this"]),
-        "ΣΑΣ ΕΙΝΑΙ": ("σας ειναι", ["ειναι", "σας"]),
-        "x\x1c@y\x1cz w": ("x w", ["w", "x"]),
-        "＠user ｈｉ @user": ("＠user ｈｉ", ["user", "＠", "ｈｉ"]),
-        "a@b.c d": ("a d", ["a", "d"]),
-        "  @only  ": ("", []),
-        "İstanbul": ("i̇stanbul", ["i̇stanbul"]),
-        "can't stop, won't stop!": ("can't stop, won't stop!", ["!", ",", "can't", "stop", "won't"]),
-        "你好，世界！ 3.14 U.S.A.": (
-            "你好，世界！ 3.14 u.s.a.",
-            [".", "3.14", "u.s.a", "世", "你", "好", "界", "！", "，"],
-        ),
-        "tab\x0bvt\x85nel": ("tab vt nel", ["nel", "tab", "vt"]),
-    }
-    for text, (preprocessed, tokens) in cases.items():
-        assert cnt_preprocess(text) == preprocessed, text
-        if HAS_REGEX:
-            assert cnt_tokens(text) == tokens, text
-
-
-@pytest.mark.skipif(not HAS_REGEX, reason="CNT's tokenizer needs the `regex` package")
-def test_token_sets_on_worker_processes_equal_one_process() -> None:
-    texts: list[str | None] = ["can't stop, won't stop!", "你好，世界！ 3.14 U.S.A.", None, "", "＠user ｈｉ @user"]
-    texts += [f"post {i} #tag{i % 3} @someone{i} ok" for i in range(20)]
-    serial = [cnt_tokens(t) for t in texts]
-    arrow_texts = pa.array(texts, pa.string())
-    assert cnt_token_sets(arrow_texts, workers=2, chunk=4).to_pylist() == serial
-    assert cnt_token_sets(arrow_texts, workers=1).to_pylist() == serial
 
 
 def test_compat_needs_one_platform(tmp_path: Path) -> None:

@@ -59,12 +59,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import importlib
-import multiprocessing
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -72,6 +69,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from floodwatch.detect.cnt_text import TOKEN_SEPARATOR, RegexMissingError, cnt_joined_tokens, cnt_preprocess
 from floodwatch.detect.coordination import moments_sql
 from floodwatch.detect.events import IN_DUCKDB, EventBuilder, EventParams, prepare_posts
 from floodwatch.engines.base import CoactionEngine, PairParams
@@ -96,11 +94,6 @@ CNT_VERSION = "1.5.2"
 CNT_COLUMNS = ("source", "target", "weight", "edge_type")
 CNT_SIMILARITY_THRESHOLD = 0.8  # CNT's CLI default (its Python function's default is 0.9)
 NETWORK_TABLE = "network_edges"
-
-# Whitespace as the `regex` package's \s sees it (CNT strips mentions with `regex`): Python's str.isspace()
-# without the four separators \x1c-\x1f. Written out so co_tweet needs only the standard `re`.
-_REGEX_WS = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_CNT_MENTION = re.compile(f"@.*?(?=(?:[{_REGEX_WS}]|$))")
 
 
 class NetworkError(ValueError):
@@ -173,75 +166,6 @@ EDGE_COLUMNS = (
     "first_at",
     "last_at",
 )
-
-
-# --- CNT's text functions, exactly ------------------------------------------------------------------------------
-
-
-def cnt_preprocess(text: str | None) -> str:
-    """CNT's `message_preprocessor` (co_tweet): lower case, @mentions removed, whitespace runs -> one space.
-
-    Python's own `lower()` and `split()`, as CNT uses them: DuckDB's lower() differs on a few letters (Greek
-    final sigma, dotted I), which would change which texts are equal."""
-    return " ".join(_CNT_MENTION.sub("", (text or "").lower()).split())
-
-
-_TOKENIZER: Callable[[str], list[str]] | None = None
-
-
-def _cnt_tokenizer() -> Callable[[str], list[str]]:
-    """CNT's `similarity.tokenize` + the whitespace split its `similarity` applies to the joined tokens."""
-    global _TOKENIZER
-    if _TOKENIZER is None:
-        try:
-            regex: Any = importlib.import_module("regex")
-        except ImportError:
-            raise NetworkError(
-                "co_similar_tweet --compat cnt tokenises as CNT does, with Unicode word boundaries from the "
-                "`regex` package, which is not installed: pip install regex"
-            ) from None
-        words = regex.compile(r"\b\p{Word_Break=WSegSpace}*'?", flags=regex.WORD | regex.UNICODE | regex.V1)
-        mentions = regex.compile(r"@.*?(?=(?:\s|$))")
-
-        def tokens(text: str) -> list[str]:
-            lowered = text.lower()
-            if "@" in lowered:  # most texts mention no one: skip the (slow) substitution
-                lowered = mentions.sub("", lowered)
-            found = {t for t in words.split(lowered) if t}
-            # CNT stores " ".join(sorted(found)) and its similarity() compares set(tokens.split()).
-            return sorted({w for t in found for w in t.split()})
-
-        _TOKENIZER = tokens
-    return _TOKENIZER
-
-
-def cnt_tokens(text: str | None) -> list[str]:
-    """The token set CNT's co_similar_tweet compares for a message (sorted)."""
-    return _cnt_tokenizer()(text or "")
-
-
-TOKEN_SETS = pa.list_(pa.string())
-
-
-def _tokenize_chunk(texts: pa.Array) -> pa.Array:
-    return pa.array([cnt_tokens(t) for t in texts.to_pylist()], TOKEN_SETS)
-
-
-TOKENIZE_CHUNK = 20_000
-
-
-def cnt_token_sets(texts: pa.Array, workers: int, chunk: int = TOKENIZE_CHUNK) -> pa.ChunkedArray:
-    """`cnt_tokens` of every text, on `workers` processes: CNT's Unicode word-boundary tokenizer is pure Python
-    and most of co_similar_tweet's time, and each text is independent of the others. Texts go out and token
-    sets come back as Arrow arrays, which cross processes as a few buffers instead of millions of pickled
-    strings (that unpickling, on the parent alone, took as long as the tokenizing)."""
-    # Copies, so each task pickles its own rows, not the whole buffer it was sliced from.
-    chunks = [pa.concat_arrays([texts.slice(i, chunk)]) for i in range(0, len(texts), chunk)]
-    if workers <= 1 or len(chunks) <= 1:
-        return pa.chunked_array([_tokenize_chunk(part) for part in chunks], TOKEN_SETS)
-    # spawn, not fork: the parent runs DuckDB's threads, and a forked child could inherit a lock one of them held
-    with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pa.chunked_array(list(pool.map(_tokenize_chunk, chunks)), TOKEN_SETS)
 
 
 def _register_cnt_text(con: duckdb.DuckDBPyConnection) -> None:
@@ -533,10 +457,18 @@ def _compat_similar_events(con: duckdb.DuckDBPyConnection, params: NetworkParams
         .combine_chunks()
     )
     workers = int(con.execute("SELECT current_setting('threads')").fetchall()[0][0])
-    tokens = cnt_token_sets(texts, workers)
+    try:
+        tokens = cnt_joined_tokens(texts, workers)
+    except RegexMissingError as exc:
+        raise NetworkError(str(exc)) from None
     con.register("_sim_text", pa.table({"text_cnt": texts, "tokens": tokens}))
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE sim_text AS SELECT * FROM _sim_text")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE sim_text AS "
+            "SELECT text_cnt, list_sort(list_distinct(list_filter(string_split(tokens, $separator), "
+            "lambda t: t <> ''))) AS tokens FROM _sim_text",
+            {"separator": TOKEN_SEPARATOR},
+        )
     finally:
         con.unregister("_sim_text")
     del texts, tokens
