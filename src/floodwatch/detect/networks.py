@@ -385,10 +385,17 @@ def _check_platform(con: duckdb.DuckDBPyConnection, platform: str | None) -> Non
         )
 
 
+# The message fields each kind compares (the others are left null, not copied for nothing).
+_TEXT_KINDS = ("co_tweet", "co_similar_tweet")
+_URL_KINDS = ("co_link",)
+
+
 def _compat_posts(
-    con: duckdb.DuckDBPyConnection, store: EventStore | None, platform: str | None, run: NetworkRun, raw_fields: bool
+    con: duckdb.DuckDBPyConnection, store: EventStore | None, platform: str | None, run: NetworkRun, kind: str
 ) -> None:
-    """Temp tables cnt_posts (mid, uid, t in µs, repost_of, reply_to, text_cnt, urls_cnt) and cnt_users."""
+    """Temp tables cnt_users (uid by user_id order) and cnt_posts (mid, uid, t in µs, repost_of, reply_to,
+    text_cnt, urls_cnt, from_source), text_cnt and urls_cnt filled only for the kinds that compare them."""
+    raw_fields = kind in _TEXT_KINDS + _URL_KINDS
     where = _platform_filter(platform)
     platforms = con.execute(f"SELECT DISTINCT platform FROM posts WHERE {where}").fetchall()
     if len(platforms) > 1:
@@ -399,20 +406,28 @@ def _compat_posts(
         )
     sources = _usable_cnt_sources(con, store, where) if store is not None and raw_fields else []
     _load_originals(con, sources)
+    text = (
+        "CASE WHEN o.one_version THEN o.message ELSE coalesce(p.text, '') END"
+        if kind in _TEXT_KINDS
+        else "NULL::VARCHAR"
+    )
+    urls = (
+        "CASE WHEN o.one_version THEN list_filter(string_split(o.urls, ' '), lambda u: u <> '') "
+        "ELSE list_filter(coalesce(p.urls_original, []), lambda u: u <> '') END"
+        if kind in _URL_KINDS
+        else "NULL::VARCHAR[]"
+    )
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE cnt_posts AS
-        SELECT row_number() OVER () AS mid, p.account_id AS user_id, epoch_us(p.created_at) AS t,
-          p.repost_of, p.reply_to,
-          o.one_version AS from_source,
-          CASE WHEN o.one_version THEN o.message ELSE coalesce(p.text, '') END AS text_cnt,
-          CASE WHEN o.one_version THEN list_filter(string_split(o.urls, ' '), lambda u: u <> '')
-               ELSE list_filter(coalesce(p.urls_original, []), lambda u: u <> '') END AS urls_cnt
-        FROM posts p LEFT JOIN cnt_originals o USING (source_file, post_id)
-        WHERE {_platform_filter(platform, "p.")};
         CREATE OR REPLACE TEMP TABLE cnt_users AS
-        SELECT row_number() OVER (ORDER BY user_id) AS uid, user_id FROM (SELECT DISTINCT user_id FROM cnt_posts);
-        CREATE OR REPLACE TEMP TABLE cnt_posts AS SELECT p.*, u.uid FROM cnt_posts p JOIN cnt_users u USING (user_id);
+        SELECT row_number() OVER (ORDER BY user_id) AS uid, user_id
+        FROM (SELECT DISTINCT account_id AS user_id FROM posts WHERE {where});
+        CREATE OR REPLACE TEMP TABLE cnt_posts AS
+        SELECT row_number() OVER () AS mid, u.uid, epoch_us(p.created_at) AS t, p.repost_of, p.reply_to,
+          o.one_version AS from_source, {text} AS text_cnt, {urls} AS urls_cnt
+        FROM posts p JOIN cnt_users u ON u.user_id = p.account_id
+        LEFT JOIN cnt_originals o USING (source_file, post_id)
+        WHERE {_platform_filter(platform, "p.")};
         """
     )
     counts = con.execute("SELECT count(*), count(*) FILTER (WHERE from_source) FROM cnt_posts").fetchall()[0]
@@ -531,9 +546,8 @@ def _compute_compat(
     con: duckdb.DuckDBPyConnection, store: EventStore | None, params: NetworkParams, run: NetworkRun
 ) -> None:
     kind = params.kind
-    raw_fields = kind in ("co_tweet", "co_link", "co_similar_tweet")
     _register_cnt_text(con)
-    _compat_posts(con, store, params.platform, run, raw_fields)
+    _compat_posts(con, store, params.platform, run, kind)
     sql_params: dict[str, Any] = {"window": _window_us(params.window), "min_weight": int(params.min_weight)}
     if kind == "co_similar_tweet":
         _compat_similar_events(con, params, run)
