@@ -79,6 +79,23 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
         assert "Traceback" not in result.output and "error" in result.output.lower(), (args, result.output)
 
 
+def test_detect_all_runs_the_chosen_detectors_and_writes_their_findings(tmp_path: Path) -> None:
+    ring = [f"ring{i}" for i in range(5)]
+    posts = write_posts(tmp_path / "posts.jsonl", organic(30, 4) + repost_ring("x", ring, 5, 0, "g"))
+    out = tmp_path / "out"
+    only = "coordination,trends,pile_ons,doxxing"
+    result = runner.invoke(app, ["detect", "all", str(posts), "--out", str(out), "--only", only])
+    assert result.exit_code == 0, result.output
+    assert "Findings by detector" in result.output
+    findings = [orjson.loads(line) for line in (out / "findings.jsonl").read_bytes().splitlines()]
+    clusters = [f for f in findings if f["kind"] == "coordination_cluster"]
+    members = sorted(s["id"] for s in clusters[0]["subjects"] if s["kind"] == "account") if clusters else []
+    assert len(clusters) == 1 and members == ring
+    assert (out / "coordination" / "accounts.csv").exists()
+    bad = runner.invoke(app, ["detect", "all", str(posts), "--out", str(out), "--only", "coordination,bogus"])
+    assert bad.exit_code != 0 and "unknown detectors ['bogus']" in bad.output
+
+
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--posts", "20000", "--seed", "3"])
     assert result.exit_code == 0, result.output
@@ -109,12 +126,12 @@ def test_every_lazy_command_loads_under_its_name_and_shows_in_help() -> None:
         assert name in result.output
 
 
-def test_ingest_does_not_import_the_heavy_subcommands(tmp_path: Path) -> None:
-    posts = write_posts(tmp_path / "posts.jsonl", organic(5, 1))
+def _heavy_modules_after(argv: list[str]) -> str:
+    """What a fresh interpreter has imported of the heavy dependencies after running the CLI with `argv`."""
     script = (
         "import sys\n"
         "from floodwatch.cli import app\n"
-        f"sys.argv = ['floodwatch', 'ingest', {str(posts)!r}, '--data-dir', {str(tmp_path / 'store')!r}]\n"
+        f"sys.argv = ['floodwatch', *{argv!r}]\n"
         "try:\n"
         "    app()\n"
         "except SystemExit as exit:\n"
@@ -124,4 +141,12 @@ def test_ingest_does_not_import_the_heavy_subcommands(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert "heavy: []" in done.stdout, done.stdout
+    return done.stdout
+
+
+def test_ingest_and_detect_coordination_do_not_import_the_heavy_subcommands(tmp_path: Path) -> None:
+    posts = write_posts(tmp_path / "posts.jsonl", organic(5, 1))
+    store = str(tmp_path / "store")
+    assert "heavy: []" in _heavy_modules_after(["ingest", str(posts), "--data-dir", store])
+    out = str(tmp_path / "out")
+    assert "heavy: []" in _heavy_modules_after(["detect", "coordination", "--data-dir", store, "--out", out])

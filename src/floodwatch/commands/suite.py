@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.table import Table
@@ -13,8 +13,11 @@ from floodwatch.commands.common import DataDirOption, console, fail, log_finding
 from floodwatch.commands.detect import detect_app, open_store, print_clusters, write_coordination
 from floodwatch.commands.hotspots import cascades_command, trends_command
 from floodwatch.detect.coordination import CoordinationParams
-from floodwatch.detect.suite import DETECTORS, SuiteParams, SuiteResult, run_suite
+from floodwatch.detect.names import DETECTORS
 from floodwatch.ingest.formats import AUTO
+
+if TYPE_CHECKING:
+    from floodwatch.detect.suite import SuiteResult
 
 
 def print_suite(result: SuiteResult) -> None:
@@ -75,6 +78,9 @@ def all_command(
 
       floodwatch detect all posts.jsonl --only coordination,pile_ons
     """
+    # Here, not at the top: `floodwatch detect coordination` loads this module and needs none of the others.
+    from floodwatch.detect.suite import SuiteParams, run_suite
+
     store = open_store(list(inputs or []), fmt, platform, out, data_dir)
     detectors = tuple(d.strip() for d in (only or ",".join(DETECTORS)).split(",") if d.strip())
     try:

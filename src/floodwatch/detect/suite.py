@@ -25,13 +25,12 @@ from floodwatch.detect.claim_match import MatchParams, match_store, rumor_match_
 from floodwatch.detect.claims import ClaimStore
 from floodwatch.detect.coordination import CoordinationParams, CoordinationResult, detect_coordination
 from floodwatch.detect.doxxing import REQUIRED_COLUMNS, AuthorLookup, DoxxingParams, detect_doxxing
+from floodwatch.detect.names import DETECTORS
 from floodwatch.detect.pileon import PileOnParams, detect_pile_ons, hostility_scorer
 from floodwatch.detect.trends import TrendParams, detect_trends
 from floodwatch.engines.base import CoactionEngine
 from floodwatch.engines.duckdb import DuckDBEngine
 from floodwatch.schema import Finding
-
-DETECTORS = ("coordination", "claims", "cascades", "trends", "pile_ons", "doxxing")
 
 Step = Callable[[str], None]
 
