@@ -469,17 +469,30 @@ def _exact_chunk(texts: pa.LargeStringArray, left: I64, right: I64, params: Near
     return result
 
 
-def _exact_jaccards(texts: pa.LargeStringArray, lengths: I64, left: I64, right: I64, params: NearDupParams) -> F64:
+def _exact_jaccards(
+    texts: pa.LargeStringArray, lengths: I64, left: I64, right: I64, params: NearDupParams, workers: int = 1
+) -> F64:
     """Jaccard of many pairs, in chunks of about `_EXACT_ELEMENTS` shingles (which also keeps a chunk's pairs
-    and texts under the 2**24 that `_exact_chunk` numbers them with)."""
+    and texts under the 2**24 that `_exact_chunk` numbers them with), at least one chunk per worker thread (a
+    pair's Jaccard does not depend on its chunk; NumPy's sorts release the GIL)."""
     out = np.empty(len(left), np.float64)
+    if not len(left):
+        return out
     cost = np.cumsum(lengths[left] + lengths[right])
+    per_chunk = min(_EXACT_ELEMENTS, int(cost[-1]) // max(1, workers) + 1)
+    bounds: list[tuple[int, int]] = []
     start = 0
     while start < len(left):
         base = cost[start - 1] if start else 0
-        stop = max(int(np.searchsorted(cost, base + _EXACT_ELEMENTS, side="right")), start + 1)
-        out[start:stop] = _exact_chunk(texts, left[start:stop], right[start:stop], params)
+        stop = max(int(np.searchsorted(cost, base + per_chunk, side="right")), start + 1)
+        bounds.append((start, stop))
         start = stop
+
+    def run(chunk: tuple[int, int]) -> None:
+        lo, hi = chunk
+        out[lo:hi] = _exact_chunk(texts, left[lo:hi], right[lo:hi], params)
+
+    _each(run, bounds, workers)
     return out
 
 
@@ -626,7 +639,7 @@ def _components(
                 batch = unsure[start:stop]
                 batch = batch[label[a[batch]] != label[b[batch]]]
                 if len(batch):
-                    exact = _exact_jaccards(texts, lengths, a[batch], b[batch], params)
+                    exact = _exact_jaccards(texts, lengths, a[batch], b[batch], params, workers)
                     ok = batch[_similar_enough(exact, params)]
                     label = _join(label, a[ok], b[ok])
     return label
