@@ -36,12 +36,6 @@ from floodwatch.ingest.normalize import MENTION, URL_PATTERN, sql_str
 
 KINDS = ("same_text", "similar_text", "url", "domain", "contact", "repost", "reply", "hashtag", "mention")
 
-# The text as compared for same_text: lower case, without links and @mentions, whitespace collapsed.
-NORMALISED_TEXT = (
-    "trim(regexp_replace(regexp_replace(regexp_replace(lower(coalesce(text, '')), "
-    f"{sql_str(URL_PATTERN)}, ' ', 'g'), {sql_str(MENTION)}, ' ', 'g'), '\\s+', ' ', 'g'))"
-)
-
 
 EVENT_COLUMNS_SQL = "aid BIGINT, kind VARCHAR, key VARCHAR, t DOUBLE, pid BIGINT"  # EVENT_SCHEMA in DuckDB
 
@@ -74,11 +68,27 @@ def prepare_posts(con: duckdb.DuckDBPyConnection, where: str = "true") -> None:
     )
 
 
+# Each original post's text as compared for same_text and similar_text (lower case, without links and
+# @mentions, whitespace collapsed), when long enough to be evidence (parameter $min_chars). The link and mention
+# regexes run only on texts that hold what every match contains ("://" or "www." after lower(), "@"): most texts
+# have neither, and a `contains` costs far less than the regex.
+TEXT_NORMS_SQL = f"""
+    SELECT aid, t, pid, norm FROM (
+      SELECT aid, t, pid, trim(regexp_replace(
+          CASE WHEN contains(linkless, '@') THEN regexp_replace(linkless, {sql_str(MENTION)}, ' ', 'g')
+               ELSE linkless END, '\\s+', ' ', 'g')) AS norm
+      FROM (
+        SELECT aid, t, pid,
+          CASE WHEN contains(lowered, '://') OR contains(lowered, 'www.')
+               THEN regexp_replace(lowered, {sql_str(URL_PATTERN)}, ' ', 'g') ELSE lowered END AS linkless
+        FROM (SELECT aid, t, pid, lower(coalesce(text, '')) AS lowered FROM post_ref WHERE repost_of IS NULL)))
+    WHERE length(norm) >= $min_chars"""
+
+# same_text over any table or query of text norms (TEXT_NORMS_SQL's columns).
+_SAME_TEXT = "SELECT aid, 'same_text' AS kind, md5(norm) AS key, t, pid FROM {norms}"
+
 _EVENT_SQL = {
-    "same_text": f"""
-        SELECT aid, 'same_text' AS kind, md5(norm) AS key, t, pid FROM (
-          SELECT aid, t, pid, {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL)
-        WHERE length(norm) >= $min_chars""",
+    "same_text": _SAME_TEXT.format(norms=f"({TEXT_NORMS_SQL})"),
     "url": """
         SELECT aid, 'url' AS kind, u AS key, t, pid FROM (
           SELECT aid, t, pid, unnest(list_distinct(urls)) AS u FROM post_ref WHERE repost_of IS NULL)""",
@@ -108,12 +118,6 @@ _EVENT_SQL = {
 }
 
 
-# Each original post's normalised text, when long enough to be evidence (parameter $min_chars).
-TEXT_NORMS_SQL = f"""
-    SELECT aid, t, pid, norm FROM (
-      SELECT aid, t, pid, {NORMALISED_TEXT} AS norm FROM post_ref WHERE repost_of IS NULL)
-    WHERE length(norm) >= $min_chars"""
-
 # Every kind but similar_text is a function of one post alone: its SQL runs on any slice of `post_ref` (Spark
 # runs it per partition, engines/spark_events.py); similar_text needs all the texts at once.
 ROW_KINDS = tuple(kind for kind in KINDS if kind != "similar_text")
@@ -125,19 +129,17 @@ def row_events_query(kind: str, params: EventParams) -> tuple[str, dict[str, int
 
 
 def _similar_text_events(con: duckdb.DuckDBPyConnection, params: EventParams) -> str:
-    """Near-duplicate clusters over the distinct normalised texts (registered as `text_clusters`); the query
-    that gives each post its text's cluster."""
-    texts = con.sql(
-        f"SELECT DISTINCT norm FROM ({TEXT_NORMS_SQL}) ORDER BY norm", params={"min_chars": params.min_text_chars}
-    ).to_arrow_table()
+    """Near-duplicate clusters over the distinct texts of table `text_norms` (registered as `text_clusters`);
+    the query that gives each post its text's cluster."""
+    texts = con.sql("SELECT DISTINCT norm FROM text_norms ORDER BY norm").to_arrow_table()
     column = texts.column("norm").combine_chunks() if texts.num_rows else pa.array([], type=pa.string())
     del texts
     with duck.memory_lent(con):
         clusters = neardup.near_duplicate_clusters(column, params.neardup)
     con.register("text_clusters", pa.table({"norm": column, "cluster": pa.array(clusters.astype(np.int64))}))
-    return f"""
+    return """
         SELECT aid, 'similar_text' AS kind, 'n' || cluster::VARCHAR AS key, t, pid
-        FROM ({TEXT_NORMS_SQL}) JOIN text_clusters USING (norm) WHERE cluster >= 0
+        FROM text_norms JOIN text_clusters USING (norm) WHERE cluster >= 0
         """
 
 
@@ -145,17 +147,27 @@ def create_events_table(con: duckdb.DuckDBPyConnection, params: EventParams, tab
     """Events of the chosen kinds from `post_ref` (see prepare_posts) into DuckDB table `table` (EVENT_SCHEMA
     columns), kind by kind: they stay in DuckDB, within its memory limit, never all in Python."""
     con.execute(f"CREATE OR REPLACE TABLE {table} ({EVENT_COLUMNS_SQL})")
-    for kind in params.kinds:
-        sql_params: dict[str, int] | None
-        if kind == "similar_text":
-            query, sql_params = _similar_text_events(con, params), {"min_chars": params.min_text_chars}
-        else:
-            query, sql_params = row_events_query(kind, params)
-        try:
-            con.execute(f"INSERT INTO {table} SELECT aid, kind, key, t, pid FROM ({query})", sql_params)
-        finally:
-            if kind == "similar_text":
-                con.unregister("text_clusters")
+    if {"same_text", "similar_text"} & set(params.kinds):
+        # Both text kinds read the normalised texts: computed once (the regexes are most of their cost).
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE text_norms AS {TEXT_NORMS_SQL}", {"min_chars": params.min_text_chars}
+        )
+    try:
+        for kind in params.kinds:
+            sql_params: dict[str, int] | None = None
+            if kind == "same_text":
+                query = _SAME_TEXT.format(norms="text_norms")
+            elif kind == "similar_text":
+                query = _similar_text_events(con, params)
+            else:
+                query, sql_params = row_events_query(kind, params)
+            try:
+                con.execute(f"INSERT INTO {table} SELECT aid, kind, key, t, pid FROM ({query})", sql_params)
+            finally:
+                if kind == "similar_text":
+                    con.unregister("text_clusters")
+    finally:
+        con.execute("DROP TABLE IF EXISTS text_norms")
 
 
 class EventBuilder(Protocol):
