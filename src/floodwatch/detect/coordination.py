@@ -412,7 +412,7 @@ def expand_clusters(
               SELECT p.cluster, p.aid_a, p.aid_b, p.pids_a
               FROM owned_pairs p JOIN _members m ON m.aid = p.aid_b AND m.cluster = p.cluster
             )
-            SELECT outsider, arg_max(cluster, n_posts) FROM (
+            SELECT outsider, arg_max(cluster, (n_posts, -cluster)) FROM (  -- ties: the lower cluster
               SELECT cluster, outsider, count(DISTINCT member) AS partners,
                 len(list_distinct(flatten(list(outsider_posts)))) AS n_posts
               FROM links WHERE outsider NOT IN (SELECT aid FROM _members)

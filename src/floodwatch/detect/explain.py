@@ -171,7 +171,7 @@ def _top_keys(con: duckdb.DuckDBPyConnection, aids: list[int]) -> dict[str, list
           SELECT * FROM scope_pairs WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))
         ), per_key AS (
           SELECT kind, key, sum(co_actions) AS co_actions, count(*) AS pairs, min(first_t) AS first_t,
-            max(last_t) AS last_t, arg_min(pid_a, min_gap) AS pid
+            max(last_t) AS last_t, arg_min(pid_a, (min_gap, pid_a)) AS pid  -- ties: the first post
           FROM inside GROUP BY kind, key
         ), members AS (
           SELECT kind, key, count(DISTINCT aid) AS accounts, count(*) AS posts FROM scope_events
@@ -212,10 +212,10 @@ def _sample_posts(con: duckdb.DuckDBPyConnection, aids: list[int]) -> list[dict[
         WITH closest AS (
           SELECT pid_a, pid_b, min_gap, kind FROM scope_pairs
           WHERE aid_a IN (SELECT unnest($1)) AND aid_b IN (SELECT unnest($1))
-          ORDER BY min_gap, pid_a, pid_b LIMIT $2
+          ORDER BY min_gap, pid_a, pid_b, kind, key LIMIT $2
         ), pids AS (SELECT pid_a AS pid, kind FROM closest UNION SELECT pid_b, kind FROM closest)
         SELECT p.platform, p.post_id, p.account_id, p.created_at, p.text, p.repost_of, p.reply_to,
-          string_agg(DISTINCT kind, ',')
+          string_agg(DISTINCT kind, ',' ORDER BY kind)
         FROM pids JOIN scope_posts p USING (pid)
         GROUP BY ALL ORDER BY p.created_at, p.platform, p.post_id LIMIT $2
         """,
@@ -243,7 +243,8 @@ def _edges(con: duckdb.DuckDBPyConnection, aids: list[int]) -> tuple[list[dict[s
           e.median_gap, e.affinity, e.trace_similarity, e.trace_uses
         FROM edges e JOIN acct a ON a.aid = e.aid_a JOIN acct b ON b.aid = e.aid_b
         WHERE e.aid_a IN (SELECT unnest($1)) AND e.aid_b IN (SELECT unnest($1))
-        ORDER BY e.weight DESC, a.platform, a.account_id, b.platform, b.account_id
+        -- rounded: parallel sums differ in the last bits from run to run, and ties must order the same each time
+        ORDER BY round(e.weight, 6) DESC, a.platform, a.account_id, b.platform, b.account_id
         """,
         [aids],
     ).fetchall()
