@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from floodwatch.ingest.formats import READERS
@@ -78,5 +78,7 @@ def check(fmt: str, content: bytes) -> None:
 @pytest.mark.parametrize("fmt", ["auto", *READERS])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(content=contents)
+@example(content=b"\r\x00")  # a lone carriage return in the first line once broke the CSV sniffers
+@example(content=b'a,"b\rc\n')
 def test_no_input_crashes_a_reader(fmt: str, content: bytes) -> None:
     check(fmt, content)

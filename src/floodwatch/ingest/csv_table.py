@@ -55,11 +55,19 @@ class CsvFormatError(ValueError):
     """The file cannot be read as this CSV at all (no header, mapped columns missing)."""
 
 
+def _header_columns(first_line: str) -> list[str]:
+    """The column names of a CSV header line (its line break, \r, \n or both, may end it)."""
+    line = first_line.removeprefix(BOM).rstrip("\r\n")
+    try:
+        row = next(csv.reader([line]), [])
+    except csv.Error as exc:  # e.g. a carriage return inside the line
+        raise CsvFormatError(f"the header line cannot be read as CSV: {exc}") from None
+    return [c.strip() for c in row]
+
+
 def _header(path: Path) -> list[str]:
     with open(path, encoding="utf-8", errors="replace", newline="") as fh:
-        first = fh.readline()
-    row = next(csv.reader([first.removeprefix(BOM)]), [])
-    return [c.strip() for c in row]
+        return _header_columns(fh.readline())
 
 
 def _resolve_map(header: list[str], column_map: Mapping[str, str], defaults: Mapping[str, str]) -> dict[str, str]:
@@ -118,8 +126,12 @@ class CsvReader:
         self.name_column = name_column
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        first = head.split(b"\n", 1)[0].decode("utf-8", "replace").removeprefix(BOM)
-        columns = {c.strip() for c in next(csv.reader([first]), [])}
+        # The first line as `_header` reads it: universal newlines end it at \r, \n or \r\n.
+        first = re.split(r"\r\n|\r|\n", head.decode("utf-8", "replace"), maxsplit=1)[0]
+        try:
+            columns = set(_header_columns(first))
+        except CsvFormatError:
+            return False
         if self.defaults:
             return set(self.defaults.values()) <= columns
         return {"post_id", "account_id", "created_at"} <= columns
