@@ -6,7 +6,7 @@
   co_similar_tweet's time. Here a text made only of characters whose word-boundary rules are simple (Latin,
   Greek, Cyrillic, CJK ideographs and punctuation, full-width forms, emoji without modifiers: 99% of the
   benchmark's messages) is cut by one `re` pattern built from `regex`'s own Unicode tables, ~4x faster; any
-  other text (combining marks, kana, Hebrew, ZWJ sequences, format characters...) goes through `regex` as CNT
+  other text (combining marks, kana, Hebrew, ZWJ sequences, format characters, U+202F...) goes through `regex` as CNT
   runs it. The tests hold the fast path to `regex`'s result on random text;
 - `cnt_joined_tokens`: the tokens of many texts on worker processes, Arrow in and out.
 """
@@ -47,7 +47,7 @@ FastTokenizer = Callable[[str], "list[str] | None"]  # None: a text it does not 
 # Where the fast path may find its characters: Latin (with Latin-1, Extended-A/B), Greek, Cyrillic, general
 # punctuation, symbols and dingbats, CJK symbols and punctuation, CJK unified ideographs, half- and full-width
 # forms, emoji.
-_FAST_BLOCKS = (
+FAST_BLOCKS = (
     (0x0000, 0x0250),
     (0x0370, 0x0530),
     (0x2000, 0x2070),
@@ -61,9 +61,9 @@ _FAST_BLOCKS = (
 # Katakana, Hebrew_Letter, Regional_Indicator) send their text to `regex`. An emoji (Extended_Pictographic) is
 # a segment of its own unless a ZWJ precedes it (WB3c) or a modifier or variation selector (Extend) follows it
 # (WB4), and those two send the text to `regex`.
-_JOINING = ("ALetter", "Numeric", "ExtendNumLet", "MidLetter", "MidNum", "MidNumLet", "Single_Quote")
+JOINING_ROLES = ("ALetter", "Numeric", "ExtendNumLet", "MidLetter", "MidNum", "MidNumLet", "Single_Quote")
 # Double_Quote joins only beside Hebrew letters (WB7b/c), which the fast path never sees.
-_SINGLE = ("WSegSpace", "Other", "CR", "LF", "Newline", "Double_Quote")
+LONE_ROLES = ("WSegSpace", "Other", "CR", "LF", "Newline", "Double_Quote")
 
 
 def _char_class(chars: Iterable[str]) -> str:
@@ -91,13 +91,19 @@ def _fast_tokenizer(regex: Any) -> FastTokenizer:
     "1，000"); every other character is a segment of its own (CR LF and space runs are one segment, but
     whitespace). CNT's split pattern `\\b\\p{WSegSpace}*'?` then drops each run of spaces and every apostrophe
     that stands alone; its whitespace split drops the rest of the whitespace."""
-    candidates = "".join(chr(c) for lo, hi in _FAST_BLOCKS for c in range(lo, hi))
+    candidates = "".join(chr(c) for lo, hi in FAST_BLOCKS for c in range(lo, hi))
 
     def having(value: str) -> set[str]:
         return set(regex.findall(rf"\p{{Word_Break={value}}}", candidates))
 
-    role = {value: having(value) for value in _JOINING}
-    covered = set().union(*role.values(), *(having(value) for value in _SINGLE))
+    role = {value: having(value) for value in JOINING_ROLES}
+    covered = set().union(*role.values(), *(having(value) for value in LONE_ROLES))
+    # A joining character that is also whitespace (U+202F NARROW NO-BREAK SPACE is an ExtendNumLet) stays inside
+    # a segment and is then split away by CNT's whitespace split; the pattern never splits, so such text goes to
+    # `regex`, and every token the pattern makes is free of whitespace.
+    joining_space = {c for c in set().union(*role.values()) if c.isspace()}
+    covered -= joining_space
+    role = {value: chars - joining_space for value, chars in role.items()}
     letter, digit, connector = (_char_class(role[v]) for v in ("ALetter", "Numeric", "ExtendNumLet"))
     quote = role["MidNumLet"] | role["Single_Quote"]
     between_letters = _char_class(role["MidLetter"] | quote)

@@ -147,7 +147,8 @@ def create_events_table(con: duckdb.DuckDBPyConnection, params: EventParams, tab
     """Events of the chosen kinds from `post_ref` (see prepare_posts) into DuckDB table `table` (EVENT_SCHEMA
     columns), kind by kind: they stay in DuckDB, within its memory limit, never all in Python."""
     con.execute(f"CREATE OR REPLACE TABLE {table} ({EVENT_COLUMNS_SQL})")
-    if {"same_text", "similar_text"} & set(params.kinds):
+    text_kinds = bool({"same_text", "similar_text"} & set(params.kinds))
+    if text_kinds:
         # Both text kinds read the normalised texts: computed once (the regexes are most of their cost).
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE text_norms AS {TEXT_NORMS_SQL}", {"min_chars": params.min_text_chars}
@@ -167,7 +168,8 @@ def create_events_table(con: duckdb.DuckDBPyConnection, params: EventParams, tab
                 if kind == "similar_text":
                     con.unregister("text_clusters")
     finally:
-        con.execute("DROP TABLE IF EXISTS text_norms")
+        if text_kinds:  # only the table made here: a caller's own `text_norms` is not ours to drop
+            con.execute("DROP TABLE IF EXISTS text_norms")
 
 
 class EventBuilder(Protocol):
