@@ -97,12 +97,12 @@ def _fast_tokenizer(regex: Any) -> FastTokenizer:
         return set(regex.findall(rf"\p{{Word_Break={value}}}", candidates))
 
     role = {value: having(value) for value in JOINING_ROLES}
-    covered = set().union(*role.values(), *(having(value) for value in LONE_ROLES))
+    joining = set().union(*role.values())
     # A joining character that is also whitespace (U+202F NARROW NO-BREAK SPACE is an ExtendNumLet) stays inside
     # a segment and is then split away by CNT's whitespace split; the pattern never splits, so such text goes to
     # `regex`, and every token the pattern makes is free of whitespace.
-    joining_space = {c for c in set().union(*role.values()) if c.isspace()}
-    covered -= joining_space
+    joining_space = {c for c in joining if c.isspace()}
+    covered = joining.union(*(having(value) for value in LONE_ROLES)) - joining_space
     role = {value: chars - joining_space for value, chars in role.items()}
     letter, digit, connector = (_char_class(role[v]) for v in ("ALetter", "Numeric", "ExtendNumLet"))
     quote = role["MidNumLet"] | role["Single_Quote"]

@@ -446,6 +446,7 @@ def _compat_posts(
 def _compat_key_events(con: duckdb.DuckDBPyConnection, kind: str) -> None:
     """Temp table cnt_events (mid, uid, t, kid): one row per message and key it can match on."""
     if kind == "co_tweet":
+        _register_cnt_text(con)  # the one kind that compares CNT's preprocessed text
         con.execute(
             "CREATE OR REPLACE TEMP TABLE cnt_text_keys AS SELECT text_cnt, cnt_text(text_cnt) AS key "
             "FROM (SELECT DISTINCT text_cnt FROM cnt_posts WHERE repost_of IS NULL)"
@@ -546,7 +547,6 @@ def _compute_compat(
     con: duckdb.DuckDBPyConnection, store: EventStore | None, params: NetworkParams, run: NetworkRun
 ) -> None:
     kind = params.kind
-    _register_cnt_text(con)
     _compat_posts(con, store, params.platform, run, kind)
     sql_params: dict[str, Any] = {"window": _window_us(params.window), "min_weight": int(params.min_weight)}
     if kind == "co_similar_tweet":

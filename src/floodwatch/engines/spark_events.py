@@ -14,9 +14,10 @@ step reads every post, so on a cluster it runs on the executors, and the driver'
   single-machine run.
 - **similar_text**: the normalised texts come from the same SQL (`events.TEXT_NORMS_SQL`); the distinct ones are
   ranked as DuckDB orders them (the rank is the cluster id's base), renormalised, signed and verified by the NumPy
-  functions of `detect/neardup.py` inside the tasks (`normalise_array`, `signature_rows`, `verify_pairs`). LSH
-  buckets are Spark window groups with the same candidate rule. The verified edges (two integers each, about one
-  per near-duplicate text) go to the driver, whose `neardup.component_roots` joins them into components.
+  functions of `detect/neardup.py` inside the tasks (`normalise_array`, `signature_rows`, `verify_pairs`). The
+  LSH rows are partitioned by bucket, so each task holds whole buckets and proposes their candidates by
+  `neardup.bucket_pairs`, the single-machine rule. The verified edges (two integers each, about one per
+  near-duplicate text) go to the driver, whose `neardup.component_roots` joins them into components.
 
 Executors therefore need Python with floodwatch installed (`pip install floodwatch[spark]`); the pairing engine
 alone (engines/spark.py) does not. `spark_submit.py --events-on driver` keeps the events on the driver for
