@@ -19,12 +19,14 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 # Tests are many tiny jobs: on them, compiling generated code and the JVM's optimising JIT cost more than they save.
+# With the JIT stopped at C1 the JVM reserves only 48 MB for compiled code, which a module's hundreds of jobs
+# filled once ("CodeCache is full", then the JVM died and every later Spark test failed): reserve more.
 LOCAL = {
     "spark.sql.shuffle.partitions": "4",
     "spark.default.parallelism": "2",
     "spark.ui.enabled": "false",
     "spark.driver.memory": "2g",
-    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m -XX:+UseSerialGC",
     "spark.sql.codegen.wholeStage": "false",
 }
 
